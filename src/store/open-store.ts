@@ -1,0 +1,96 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, MysqlDialect, PostgresDialect } from 'kysely';
+import { createPool as createMysqlPool } from 'mysql2';
+import pg from 'pg';
+import { DbfError, oneLine } from '../domain/errors.js';
+import type { StoreSchema } from './schema.js';
+import { ExclusiveSqliteDialect } from './sqlite-exclusive-dialect.js';
+import type { StoreDialect, StoreLocation } from './store-url.js';
+
+export type StoreDb = Kysely<StoreSchema>;
+
+export interface Store {
+  readonly db: StoreDb;
+  readonly dialect: StoreDialect;
+  readonly display: string;
+  close(): Promise<void>;
+}
+
+const PG_INT8_OID = 20;
+/** How long a SQLite writer waits for another process's write lock before giving up. */
+const SQLITE_BUSY_TIMEOUT_MS = 15_000;
+
+/**
+ * Opens the metadata store. Nothing is queried here (pools connect lazily); `migrateStore` is the
+ * first round trip and turns an unreachable server into DBF_STORE_UNAVAILABLE.
+ */
+export function openStore(location: StoreLocation): Store {
+  const db = new Kysely<StoreSchema>({ dialect: createDialect(location) });
+  return {
+    db,
+    dialect: location.dialect,
+    display: location.display,
+    close: () => db.destroy(),
+  };
+}
+
+function createDialect(location: StoreLocation) {
+  const { spec } = location;
+  switch (location.dialect) {
+    case 'sqlite': {
+      const file = spec.database ?? '';
+      mkdirSync(dirname(file), { recursive: true });
+      return new ExclusiveSqliteDialect({
+        database: () => {
+          const sqlite = new SqliteDatabase(file, { timeout: SQLITE_BUSY_TIMEOUT_MS });
+          sqlite.pragma('journal_mode = WAL');
+          sqlite.pragma('foreign_keys = ON');
+          sqlite.pragma('synchronous = NORMAL');
+          return Promise.resolve(sqlite);
+        },
+      });
+    }
+    case 'postgres':
+      return new PostgresDialect({
+        pool: new pg.Pool({
+          host: spec.host ?? undefined,
+          port: spec.port ?? undefined,
+          user: spec.username ?? undefined,
+          password: spec.password ?? undefined,
+          database: spec.database ?? undefined,
+          ssl: spec.ssl === false ? undefined : { rejectUnauthorized: spec.ssl === true },
+          max: 10,
+          connectionTimeoutMillis: 10_000,
+          // BIGINT columns hold epoch milliseconds and row counts: numbers, not strings.
+          types: {
+            getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+              oid === PG_INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+          },
+        }),
+      });
+    case 'mysql':
+      return new MysqlDialect({
+        pool: createMysqlPool({
+          host: spec.host ?? undefined,
+          port: spec.port ?? undefined,
+          user: spec.username ?? undefined,
+          password: spec.password ?? undefined,
+          database: spec.database ?? undefined,
+          ssl: spec.ssl === false ? undefined : { rejectUnauthorized: spec.ssl === true },
+          charset: 'utf8mb4',
+          supportBigNumbers: true,
+          connectionLimit: 10,
+          connectTimeout: 10_000,
+        }),
+      });
+  }
+}
+
+/** Wraps a driver error met while talking to the store. */
+export function storeUnavailable(display: string, error: unknown): DbfError {
+  if (error instanceof DbfError) return error;
+  const reason = error instanceof Error ? oneLine(error.message) || (error as NodeJS.ErrnoException).code || 'unknown error' : String(error);
+  return new DbfError('DBF_STORE_UNAVAILABLE', `metadata store ${display} is unavailable: ${reason}`, { cause: error });
+}
