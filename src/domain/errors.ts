@@ -44,6 +44,7 @@ export const ERROR_CATALOGUE = {
   DBF_SYNC_CONFIG_NOT_FOUND: spec('no such sync config', 404, 2),
   DBF_DUPLICATE_NAME: spec('the name is already taken', 409, 2),
   DBF_CONNECTION_IN_USE: spec('the connection is used by a sync config', 409, 2),
+  DBF_SYNC_CONFIG_BUSY: spec('the sync config has an active job', 409, 2),
   // Reaching a database that dbferry copies from or to.
   DBF_CONN_AUTH: spec('the server refused the user name or password', 422, 3),
   DBF_CONN_REFUSED: spec('the server refused the connection (nothing listens on that port)', 422, 3, true),

@@ -1,0 +1,171 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { DbfError, oneLine } from '../domain/errors.js';
+import { defaultStoreUrl } from '../store/store-url.js';
+
+/**
+ * dbferry's runtime configuration: one zod schema, filled from (highest first) command-line flags,
+ * `DBFERRY_*` environment variables, a YAML file (`--config FILE`, else `./dbferry.yaml` when it
+ * exists) and defaults. Unknown keys are errors in every source, naming the key (DB-Taxi silently
+ * ignored half of its keys). Every key here is read somewhere; `settings.test.ts` lists where.
+ *
+ * Env names are the key path upper-cased with `_` for `.`: `server.port` ↔ `DBFERRY_SERVER_PORT`.
+ * `DBFERRY_TEST_*` is reserved for the test suite's own knobs and ignored here.
+ */
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export const settingsSchema = z
+  .object({
+    /** Where the default SQLite store and the generated secret key file live. */
+    home: z.string().min(1),
+    /** Metadata store URL; default `sqlite:$home/dbferry.db`. */
+    store: z.string().min(1).optional(),
+    /** Key that encrypts stored passwords; default: a key file created in `home` on first use. */
+    secret_key: z.string().min(1).optional(),
+    log: z
+      .object({
+        level: z.enum(LOG_LEVELS),
+        /** `auto`: pretty on a TTY, JSON otherwise. */
+        format: z.enum(['auto', 'json', 'pretty']),
+      })
+      .strict(),
+    server: z
+      .object({
+        host: z.string().min(1),
+        port: z.number().int().min(1).max(65535),
+        /** Request bodies larger than this answer 413 DBF_PAYLOAD_TOO_LARGE. */
+        body_limit_bytes: z.number().int().min(1024).max(64 * 1024 * 1024),
+      })
+      .strict(),
+    /** How long connecting to a source or target may take before DBF_CONN_TIMEOUT. */
+    connect_timeout_ms: z.number().int().min(100).max(600_000),
+  })
+  .strict();
+
+export type Settings = z.infer<typeof settingsSchema> & { readonly store: string };
+
+type Kind = 'string' | 'int';
+/** Every leaf key with its kind, for env parsing and for naming unknown keys. */
+export const SETTING_KEYS: Readonly<Record<string, Kind>> = {
+  home: 'string',
+  store: 'string',
+  secret_key: 'string',
+  'log.level': 'string',
+  'log.format': 'string',
+  'server.host': 'string',
+  'server.port': 'int',
+  'server.body_limit_bytes': 'int',
+  connect_timeout_ms: 'int',
+};
+
+export const DEFAULT_SETTINGS = {
+  home: './.dbferry',
+  log: { level: 'info', format: 'auto' },
+  server: { host: '127.0.0.1', port: 8080, body_limit_bytes: 1024 * 1024 },
+  connect_timeout_ms: 10_000,
+} as const;
+
+type Tree = { [key: string]: unknown };
+
+export interface SettingsSources {
+  /** Flat key path → value, from command-line flags. */
+  readonly flags?: Readonly<Record<string, string | number | undefined>>;
+  readonly env?: NodeJS.ProcessEnv;
+  /** `--config FILE`; when absent `./dbferry.yaml` is read if it exists. */
+  readonly configFile?: string;
+  readonly cwd?: string;
+}
+
+export function envName(key: string): string {
+  return `DBFERRY_${key.replace(/\./g, '_').toUpperCase()}`;
+}
+
+function setPath(tree: Tree, key: string, value: unknown): void {
+  const parts = key.split('.');
+  let node = tree;
+  for (const part of parts.slice(0, -1)) {
+    const next = node[part];
+    node[part] = typeof next === 'object' && next !== null ? next : {};
+    node = node[part] as Tree;
+  }
+  node[parts[parts.length - 1] ?? key] = value;
+}
+
+function convert(key: string, raw: string | number, source: string): string | number {
+  if (SETTING_KEYS[key] !== 'int' || typeof raw === 'number') return raw;
+  if (!/^-?\d+$/.test(raw.trim())) {
+    throw new DbfError('DBF_CONFIG_INVALID', `${source}: ${key} must be an integer, not "${raw}"`);
+  }
+  return Number(raw);
+}
+
+function flattenKeys(tree: Tree, prefix = ''): string[] {
+  return Object.entries(tree).flatMap(([k, v]) =>
+    typeof v === 'object' && v !== null && !Array.isArray(v) ? flattenKeys(v as Tree, `${prefix}${k}.`) : [`${prefix}${k}`],
+  );
+}
+
+function readConfigFile(path: string, explicit: boolean): Tree {
+  if (!existsSync(path)) {
+    if (explicit) throw new DbfError('DBF_FILE_UNREADABLE', `configuration file ${path} does not exist`);
+    return {};
+  }
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(readFileSync(path, 'utf8'));
+  } catch (error) {
+    const reason = error instanceof Error ? oneLine(error.message) : String(error);
+    throw new DbfError('DBF_CONFIG_INVALID', `configuration file ${path} is not valid YAML: ${reason}`, { cause: error });
+  }
+  if (parsed === null || parsed === undefined) return {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new DbfError('DBF_CONFIG_INVALID', `configuration file ${path} must hold a mapping of keys`);
+  }
+  const tree = parsed as Tree;
+  const unknown = flattenKeys(tree).filter((k) => !(k in SETTING_KEYS));
+  if (unknown.length > 0) {
+    throw new DbfError('DBF_CONFIG_UNKNOWN_KEY', `configuration file ${path} has unknown key "${unknown[0]}"`, { details: { keys: unknown } });
+  }
+  return tree;
+}
+
+export function loadSettings(sources: SettingsSources = {}): Settings {
+  const cwd = sources.cwd ?? process.cwd();
+  const env = sources.env ?? process.env;
+  const tree: Tree = structuredClone(DEFAULT_SETTINGS) as Tree;
+
+  const explicitFile = sources.configFile ?? env.DBFERRY_CONFIG;
+  const file = resolve(cwd, explicitFile ?? 'dbferry.yaml');
+  const fromFile = readConfigFile(file, explicitFile !== undefined);
+  for (const key of flattenKeys(fromFile)) {
+    setPath(tree, key, key.split('.').reduce<unknown>((node, part) => (node as Tree)[part], fromFile));
+  }
+
+  for (const [name, raw] of Object.entries(env)) {
+    if (!name.startsWith('DBFERRY_') || name.startsWith('DBFERRY_TEST_') || name === 'DBFERRY_CONFIG' || raw === undefined) continue;
+    const key = Object.keys(SETTING_KEYS).find((k) => envName(k) === name);
+    if (!key) throw new DbfError('DBF_CONFIG_UNKNOWN_KEY', `environment variable ${name} is not a dbferry setting`);
+    setPath(tree, key, convert(key, raw, `environment variable ${name}`));
+  }
+
+  for (const [key, raw] of Object.entries(sources.flags ?? {})) {
+    if (raw === undefined) continue;
+    if (!(key in SETTING_KEYS)) throw new DbfError('DBF_CONFIG_UNKNOWN_KEY', `unknown setting "${key}"`);
+    setPath(tree, key, convert(key, raw, 'command line'));
+  }
+
+  const result = settingsSchema.safeParse(tree);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const path = issue?.path.join('.') ?? '';
+    if (issue?.code === 'unrecognized_keys') {
+      throw new DbfError('DBF_CONFIG_UNKNOWN_KEY', `unknown setting "${[path, ...issue.keys].filter(Boolean).join('.')}"`);
+    }
+    throw new DbfError('DBF_CONFIG_INVALID', `setting ${path} is invalid: ${issue?.message ?? 'invalid value'}`, { details: result.error.issues });
+  }
+  const home = resolve(cwd, result.data.home);
+  return { ...result.data, home, store: result.data.store ?? defaultStoreUrl(home) };
+}

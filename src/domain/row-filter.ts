@@ -1,0 +1,59 @@
+import { DbfError } from './errors.js';
+
+/**
+ * A per-table `where_clause` may only filter rows. This check runs before anything is saved: outside
+ * quoted strings and identifiers it refuses statement separators, comments (the usual ways to smuggle
+ * a second statement or cut off the rest of ours), and words that write, lock, read files or stall the
+ * server. It errs on the side of refusing; a refused but harmless filter can be rewritten, a
+ * destructive one cannot be undone. (Validating the filter against the source with EXPLAIN comes with
+ * incremental sync.)
+ */
+const FORBIDDEN_WORDS = [
+  'insert', 'update', 'delete', 'drop', 'alter', 'create', 'truncate', 'replace', 'rename', 'grant', 'revoke',
+  'call', 'load', 'handler', 'set', 'into', 'outfile', 'dumpfile', 'lock', 'unlock', 'commit', 'rollback',
+  'sleep', 'benchmark', 'pg_sleep', 'pg_terminate_backend', 'pg_cancel_backend', 'load_file', 'attach', 'detach',
+  'pragma', 'copy', 'execute', 'prepare', 'do', 'kill', 'shutdown',
+];
+const FORBIDDEN = new RegExp(`\\b(${FORBIDDEN_WORDS.join('|')})\\b`, 'i');
+const MAX_LENGTH = 4000;
+
+/** Removes quoted strings and identifiers, failing on an unterminated quote. */
+function stripQuoted(text: string): string {
+  let out = '';
+  let quote: string | null = null;
+  for (let i = 0; i < text.length; i += 1) {
+    const ch = text[i] ?? '';
+    if (quote === null) {
+      if (ch === "'" || ch === '"' || ch === '`') {
+        quote = ch;
+        out += ' ';
+      } else out += ch;
+    } else if (ch === '\\' && quote === "'") {
+      i += 1;
+    } else if (ch === quote) {
+      if (text[i + 1] === quote) i += 1;
+      else quote = null;
+    }
+  }
+  if (quote !== null) throw new DbfError('DBF_INVALID_FILTER', `the filter has an unterminated ${quote} quote`);
+  return out;
+}
+
+export function checkRowFilter(filter: string): string {
+  const text = filter.trim();
+  if (text === '') throw new DbfError('DBF_INVALID_FILTER', 'the filter is empty: leave where_clause out instead');
+  if (text.length > MAX_LENGTH) throw new DbfError('DBF_INVALID_FILTER', `the filter is longer than ${MAX_LENGTH} characters`);
+  if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/.test(text)) throw new DbfError('DBF_INVALID_FILTER', 'the filter contains control characters');
+  const bare = stripQuoted(text);
+  if (bare.includes(';')) throw new DbfError('DBF_INVALID_FILTER', 'the filter contains ";": it must be one row condition, not statements');
+  if (/--|\/\*|\*\/|#/.test(bare)) throw new DbfError('DBF_INVALID_FILTER', 'the filter contains a comment marker (--, /*, */ or #)');
+  const word = FORBIDDEN.exec(bare)?.[1];
+  if (word) throw new DbfError('DBF_INVALID_FILTER', `the filter uses "${word}": a filter can only select rows`);
+  let depth = 0;
+  for (const ch of bare) {
+    depth += ch === '(' ? 1 : ch === ')' ? -1 : 0;
+    if (depth < 0) break;
+  }
+  if (depth !== 0) throw new DbfError('DBF_INVALID_FILTER', 'the filter has unbalanced parentheses');
+  return text;
+}
