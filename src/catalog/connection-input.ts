@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_PORTS, normalizeEngine, parseConnectionUrl, parsePort, parseSsl } from '../domain/connection-url.js';
 import type { ConnectionSpec } from '../domain/connection-url.js';
@@ -47,6 +48,16 @@ export function parseConnectionProbe(value: unknown): ConnectionProbeInput {
 
 /** Turns either input form into a validated spec (engine, port range, SSL mode, required host). */
 export function specFromInput(input: ConnectionProbeInput): ConnectionSpec {
+  return absoluteSqlitePath(specFromForm(input));
+}
+
+/** A saved SQLite path is made absolute (against the working directory at save time), so it means
+ * the same file whichever directory `dbferry serve` or a worker runs in later. */
+function absoluteSqlitePath(spec: ConnectionSpec): ConnectionSpec {
+  return spec.engine === 'sqlite' && spec.database !== null ? { ...spec, database: resolve(spec.database) } : spec;
+}
+
+function specFromForm(input: ConnectionProbeInput): ConnectionSpec {
   if ('url' in input) return parseConnectionUrl(input.url);
   const engine = normalizeEngine(input.engine);
   const ssl = parseSsl(input.ssl === undefined ? undefined : input.ssl);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ConnectionSpec, Engine } from '../domain/connection-url.js';
 import { DbfError } from '../domain/errors.js';
+import { defaultDatabase } from '../engines/default-database.js';
 import type { DatabaseInfo, EngineAdapter, EngineSession, TableInfo } from '../engines/ports.js';
 import type { SecretSealer } from '../secrets/secret-box.js';
 import type { StoreDb } from '../store/open-store.js';
@@ -134,6 +135,14 @@ export class ConnectionService {
 
   async listDatabases(ref: string): Promise<DatabaseInfo[]> {
     return this.withSession(await this.resolveSpec(ref), (session) => session.listDatabases());
+  }
+
+  /** The database browsing means when none is named; DBF_INVALID_INPUT when the connection names none. */
+  async defaultDatabaseOf(ref: string): Promise<string> {
+    const row = await this.findRow(ref);
+    const database = defaultDatabase(specOfRow(row, null));
+    if (!database) throw new DbfError('DBF_INVALID_INPUT', `connection "${row.name}" names no database: say which one to list`);
+    return database;
   }
 
   async listTables(ref: string, database: string): Promise<TableInfo[]> {

@@ -87,6 +87,9 @@ export function classifyMysqlConnectError(error: unknown, target: ConnectTarget)
   const code = errorField(error, 'code');
   const network = typeof code === 'string' ? classifyNetworkCode(code, target, error) : null;
   if (network) return network;
+  if (code === 'HANDSHAKE_NO_SSL_SUPPORT') {
+    return cannotConnect('DBF_CONN_FAILED', target, 'the server does not support SSL (connect without ssl, or enable SSL on the server)', error);
+  }
   switch (errorField(error, 'errno')) {
     case 1045: // ER_ACCESS_DENIED_ERROR
     case 1698: // ER_ACCESS_DENIED_NO_PASSWORD_ERROR (e.g. root@localhost via unix_socket only)

@@ -1,0 +1,58 @@
+import Fastify from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { ConnectionService } from '../catalog/connection-service.js';
+import type { SyncConfigService } from '../catalog/sync-config-service.js';
+import { DbfError } from '../domain/errors.js';
+import { errorBody, toApiError } from './envelope.js';
+import { registerConnectionRoutes } from './routes/connection-routes.js';
+import { registerNotLandedRoutes } from './routes/not-landed-routes.js';
+import { registerSyncConfigRoutes } from './routes/sync-config-routes.js';
+import { registerSystemRoutes } from './routes/system-routes.js';
+
+export interface AppDeps {
+  readonly connections: ConnectionService;
+  readonly configs: SyncConfigService;
+  /** Resolves when the metadata store answers; rejects otherwise. */
+  readonly checkStore: () => Promise<void>;
+  readonly version: string;
+  readonly bodyLimitBytes: number;
+  /** pino logger for request logs; omit for silence (tests). */
+  readonly logger?: FastifyBaseLogger;
+}
+
+/** DB-Taxi's base path, kept so its users' scripts keep working. */
+export const API_BASE = '/api/sync';
+
+/**
+ * Builds the HTTP API without listening (tests use `inject`; `dbferry serve` listens). Every error
+ * leaves through one handler as the envelope with a DBF_ code; unknown paths are a JSON 404, never
+ * HTML.
+ */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    bodyLimit: deps.bodyLimitBytes,
+    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
+    disableRequestLogging: !deps.logger,
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const failure = toApiError(error);
+    if (failure.spec.httpStatus >= 500) request.log.error({ err: error, code: failure.code }, failure.message);
+    return reply.code(failure.spec.httpStatus).send(errorBody(failure));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const failure = new DbfError('DBF_ROUTE_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0] ?? ''}`);
+    return reply.code(404).send(errorBody(failure));
+  });
+
+  registerSystemRoutes(app, deps);
+  await app.register(
+    async (api) => {
+      registerConnectionRoutes(api, deps.connections);
+      registerSyncConfigRoutes(api, deps.configs);
+      registerNotLandedRoutes(api);
+    },
+    { prefix: API_BASE },
+  );
+  return app;
+}

@@ -1,0 +1,98 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { parse as parseYaml } from 'yaml';
+import { DbfError, oneLine } from '../../domain/errors.js';
+import { printJson, renderTable } from '../output.js';
+import type { CliAction } from '../program.js';
+
+/** Reads a sync config file: JSON or YAML (JSON is YAML, so one parser reads both). */
+export function readConfigFile(path: string, cwd: string): unknown {
+  const full = resolve(cwd, path);
+  let text: string;
+  try {
+    text = readFileSync(full, 'utf8');
+  } catch (error) {
+    throw new DbfError('DBF_FILE_UNREADABLE', `cannot read ${full}: ${(error as NodeJS.ErrnoException).code ?? 'unknown error'}`, { cause: error });
+  }
+  try {
+    return parseYaml(text);
+  } catch (error) {
+    throw new DbfError('DBF_INVALID_SYNC_CONFIG', `${full} is neither valid JSON nor YAML: ${oneLine(error instanceof Error ? error.message : String(error))}`, { cause: error });
+  }
+}
+
+/** `dbferry config create FILE | ls | show ID | rm ID | export | import | validate` (the last three land later). */
+export function registerConfigCommand(program: Command, action: CliAction): void {
+  const config = program.command('config').description('manage sync configs: source, target and table mappings');
+
+  config
+    .command('create')
+    .description('create a sync config from a JSON or YAML file (validated against the source first)')
+    .argument('<file>', 'the config file')
+    .action(
+      action(async (ctx, [file]) => {
+        const view = await (await ctx.runtime()).configs.create(readConfigFile(file, ctx.io.cwd));
+        if (ctx.json) printJson(ctx.io, view);
+        else ctx.say(`created sync config ${view.name} (${view.id}) with ${view.tables.length} table${view.tables.length === 1 ? '' : 's'}`);
+      }),
+    );
+
+  config
+    .command('ls')
+    .description('list sync configs')
+    .action(
+      action(async (ctx) => {
+        const list = await (await ctx.runtime()).configs.list();
+        if (ctx.json) return printJson(ctx.io, list, { total: list.length });
+        if (list.length === 0) return ctx.say('no sync configs yet: create one with `dbferry config create FILE`');
+        ctx.io.stdout.write(
+          renderTable(
+            ['NAME', 'ID', 'SOURCE', 'TARGET', 'MODE', 'TABLES', 'ENABLED'],
+            list.map((c) => [c.name, c.id, `${c.source_connection_name}/${c.source_database ?? ''}`, `${c.target_connection_name}/${c.target_database ?? ''}`, c.sync_mode, c.tables.length, c.enabled ? 'yes' : 'no']),
+          ),
+        );
+      }),
+    );
+
+  config
+    .command('show')
+    .description('show a sync config and its table mappings')
+    .argument('<id>', 'config id or name')
+    .action(
+      action(async (ctx, [id]) => {
+        const view = await (await ctx.runtime()).configs.get(id);
+        if (ctx.json) return printJson(ctx.io, view);
+        ctx.io.stdout.write(
+          `${view.name} (${view.id})\n` +
+            `  source   ${view.source_connection_name} / ${view.source_database ?? '-'}\n` +
+            `  target   ${view.target_connection_name} / ${view.target_database ?? '-'}\n` +
+            `  mode     ${view.sync_mode}${view.enabled ? '' : ' (disabled)'}\n` +
+            `  options  ${JSON.stringify(view.options)}\n\n` +
+            renderTable(
+              ['#', 'SOURCE TABLE', 'TARGET TABLE', 'MODE', 'ENABLED', 'CURSOR', 'WHERE'],
+              view.tables.map((t) => [t.sort_order + 1, t.source_table, t.target_table, t.sync_mode, t.enabled ? 'yes' : 'no', t.cursor_column, t.where_clause]),
+            ),
+        );
+      }),
+    );
+
+  config
+    .command('rm')
+    .description('delete a sync config (refused while it has an active job; job history is kept)')
+    .argument('<id>', 'config id or name')
+    .action(
+      action(async (ctx, [id]) => {
+        const view = await (await ctx.runtime()).configs.remove(id);
+        if (ctx.json) printJson(ctx.io, view);
+        else ctx.say(`deleted sync config ${view.name}`);
+      }),
+    );
+
+  const notLanded = action(async () => {
+    throw new DbfError('DBF_NOT_IMPLEMENTED', 'config export, import and validate have not landed yet');
+  });
+  config.command('export').description('write every connection (without passwords) and sync config as JSON').argument('[file]', 'output file (default: stdout)').action(notLanded);
+  config.command('import').description('import an export file (idempotent by name)').argument('<file>', 'the export file').action(notLanded);
+  config.command('validate').description('check an export file without importing it').argument('<file>', 'the export file').action(notLanded);
+}
