@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { buildApp } from '../../api/app.js';
 import { appDepsOf } from '../../composition.js';
 import { DbfError } from '../../domain/errors.js';
-import { ExitError } from '../io.js';
 import type { CliAction } from '../program.js';
 
 /**
@@ -31,7 +30,7 @@ export function registerServeCommand(program: Command, action: CliAction): void 
           process.once('SIGTERM', () => resolve('SIGTERM'));
         });
         await app.close();
-        if (signal === 'SIGINT') throw new ExitError(130);
+        if (signal === 'SIGINT') throw new DbfError('DBF_INTERRUPTED', 'interrupted (SIGINT): the server stopped');
       }),
     );
 }
