@@ -17,8 +17,12 @@ const FORBIDDEN_WORDS = [
 const FORBIDDEN = new RegExp(`\\b(${FORBIDDEN_WORDS.join('|')})\\b`, 'i');
 const MAX_LENGTH = 4000;
 
-/** Removes quoted strings and identifiers, failing on an unterminated quote. */
-function stripQuoted(text: string): string {
+/**
+ * Removes quoted strings and identifiers, failing on an unterminated quote. `backslashEscapes`: MySQL
+ * (by default) reads `\` as an escape inside '…' and "…"; PostgreSQL and SQLite do not. A filter must
+ * be harmless read either way, so `checkRowFilter` checks both readings.
+ */
+function stripQuoted(text: string, backslashEscapes: boolean): string {
   let out = '';
   let quote: string | null = null;
   for (let i = 0; i < text.length; i += 1) {
@@ -28,7 +32,7 @@ function stripQuoted(text: string): string {
         quote = ch;
         out += ' ';
       } else out += ch;
-    } else if (ch === '\\' && quote === "'") {
+    } else if (backslashEscapes && ch === '\\' && quote !== '`') {
       i += 1;
     } else if (ch === quote) {
       if (text[i + 1] === quote) i += 1;
@@ -44,9 +48,14 @@ export function checkRowFilter(filter: string): string {
   if (text === '') throw new DbfError('DBF_INVALID_FILTER', 'the filter is empty: leave where_clause out instead');
   if (text.length > MAX_LENGTH) throw new DbfError('DBF_INVALID_FILTER', `the filter is longer than ${MAX_LENGTH} characters`);
   if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/.test(text)) throw new DbfError('DBF_INVALID_FILTER', 'the filter contains control characters');
-  const bare = stripQuoted(text);
+  for (const backslashEscapes of [true, false]) checkBare(stripQuoted(text, backslashEscapes));
+  return text;
+}
+
+function checkBare(bare: string): void {
   if (bare.includes(';')) throw new DbfError('DBF_INVALID_FILTER', 'the filter contains ";": it must be one row condition, not statements');
   if (/--|\/\*|\*\/|#/.test(bare)) throw new DbfError('DBF_INVALID_FILTER', 'the filter contains a comment marker (--, /*, */ or #)');
+  if (/\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$/.test(bare)) throw new DbfError('DBF_INVALID_FILTER', 'the filter contains a PostgreSQL dollar quote ($$ or $tag$): use \'…\' strings');
   const word = FORBIDDEN.exec(bare)?.[1];
   if (word) throw new DbfError('DBF_INVALID_FILTER', `the filter uses "${word}": a filter can only select rows`);
   let depth = 0;
@@ -55,5 +64,4 @@ export function checkRowFilter(filter: string): string {
     if (depth < 0) break;
   }
   if (depth !== 0) throw new DbfError('DBF_INVALID_FILTER', 'the filter has unbalanced parentheses');
-  return text;
 }
