@@ -35,7 +35,8 @@ export const settingsSchema = z
     server: z
       .object({
         host: z.string().min(1),
-        port: z.number().int().min(1).max(65535),
+        /** 0 picks any free port. */
+        port: z.number().int().min(0).max(65535),
         /** Request bodies larger than this answer 413 DBF_PAYLOAD_TOO_LARGE. */
         body_limit_bytes: z.number().int().min(1024).max(64 * 1024 * 1024),
       })

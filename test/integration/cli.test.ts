@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,6 +53,28 @@ describe('CLI', () => {
       assert.match(error.stderr, /^error DBF_CONFIG_INVALID: store URL is invalid: unknown database engine "oracle"/);
       return true;
     });
+  });
+
+  it('serve listens on 127.0.0.1, answers /health and /ready, and exits 130 on SIGINT', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--port', '0', '--home', join(cwd, 'serve-home'), '--log-level', 'warn'], { cwd: ROOT });
+    let stderr = '';
+    const address = await new Promise<string>((resolve, reject) => {
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        const match = /serving the API on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr);
+        if (match?.[1]) resolve(match[1]);
+      });
+      child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${stderr}`)));
+    });
+    const health = (await (await fetch(`${address}/health`)).json()) as { success: boolean };
+    assert.equal(health.success, true);
+    assert.equal((await fetch(`${address}/ready`)).status, 200);
+    const unknown = await fetch(`${address}/api/nope`);
+    assert.equal(unknown.status, 404);
+    assert.match(unknown.headers.get('content-type') ?? '', /application\/json/);
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    child.kill('SIGINT');
+    assert.equal(await exited, 130);
   });
 
   for (const command of COMMANDS) {

@@ -20,7 +20,7 @@ export function registerServeCommand(program: Command, action: CliAction): void 
         const settings = ctx.settings;
         const host = opts.host ?? settings.server.host;
         const port = opts.port === undefined ? settings.server.port : Number(opts.port);
-        if (!Number.isInteger(port) || port < 1 || port > 65535) throw new DbfError('DBF_USAGE', `--port must be an integer between 1 and 65535, not "${opts.port ?? ''}"`);
+        if (!Number.isInteger(port) || port < 0 || port > 65535) throw new DbfError('DBF_USAGE', `--port must be an integer between 0 (any free port) and 65535, not "${opts.port ?? ''}"`);
         const runtime = await ctx.runtime();
         const app = await buildApp(appDepsOf(runtime, true));
         const address = await app.listen({ host, port });
