@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_PORTS, normalizeEngine, parseConnectionUrl, parsePort, parseSsl } from '../domain/connection-url.js';
+import { checkHost, DEFAULT_PORTS, normalizeEngine, parseConnectionUrl, parsePort, parseSsl } from '../domain/connection-url.js';
 import type { ConnectionSpec } from '../domain/connection-url.js';
 import { DbfError } from '../domain/errors.js';
 import { parseInput } from '../domain/validation.js';
@@ -66,6 +66,7 @@ function specFromForm(input: ConnectionProbeInput): ConnectionSpec {
     return { engine, host: null, port: null, username: null, password: null, database: input.database, ssl: false };
   }
   if (!input.host) throw new DbfError('DBF_INVALID_INPUT', `host: a ${engine} connection needs a host`);
+  checkHost(/:/.test(input.host) && !input.host.startsWith('[') ? `[${input.host}]` : input.host, 'DBF_INVALID_INPUT');
   const port = input.port === undefined || input.port === null || input.port === '' ? DEFAULT_PORTS[engine] : parsePort(input.port);
   return {
     engine,

@@ -211,10 +211,14 @@ describe('loadSettings environment', () => {
 
   it('refuses an out-of-range port from any source with DBF_CONFIG_INVALID', () => {
     fails({ env: { DBFERRY_SERVER_PORT: '70000' } }, 'DBF_CONFIG_INVALID', /server\.port/);
-    fails({ env: { DBFERRY_SERVER_PORT: '0' } }, 'DBF_CONFIG_INVALID', /server\.port/);
     fails({ flags: { 'server.port': -1 } }, 'DBF_CONFIG_INVALID', /server\.port/);
     const { cwd } = dirWithFile('server:\n  port: 65536\n');
     fails({ cwd }, 'DBF_CONFIG_INVALID', /server\.port/);
+  });
+
+  it('accepts port 0 (any free port) and 65535', () => {
+    assert.equal(load({ env: { DBFERRY_SERVER_PORT: '0' } }).server.port, 0);
+    assert.equal(load({ flags: { 'server.port': 65535 } }).server.port, 65535);
   });
 
   it('maps every key to its DBFERRY_ name', () => {
@@ -295,5 +299,20 @@ describe('every setting is used', () => {
     assert.ok(logger, 'src/logging/logger.ts exists');
     assert.match(logger.code, /\bsettings\.log\.level\b/);
     assert.match(logger.code, /\bsettings\.log\.format\b/);
+  });
+});
+
+describe('loadSettings: a section given a plain value', () => {
+  it('reports `server: 5` as an invalid value of server, not as an unknown key', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dbferry-settings-section-'));
+    try {
+      writeFileSync(join(dir, 'dbferry.yaml'), 'server: 5\n');
+      assert.throws(
+        () => loadSettings({ env: {}, cwd: dir }),
+        (error: unknown) => error instanceof DbfError && error.code === 'DBF_CONFIG_INVALID' && /^setting server is invalid/.test(error.message),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -126,7 +126,8 @@ function readConfigFile(path: string, explicit: boolean): Tree {
     throw new DbfError('DBF_CONFIG_INVALID', `configuration file ${path} must hold a mapping of keys`);
   }
   const tree = parsed as Tree;
-  const unknown = flattenKeys(tree).filter((k) => !(k in SETTING_KEYS));
+  // A key that is a prefix of known keys (`server: 5`) is a wrongly typed value, which the schema names.
+  const unknown = flattenKeys(tree).filter((k) => !(k in SETTING_KEYS) && !Object.keys(SETTING_KEYS).some((known) => known.startsWith(`${k}.`)));
   if (unknown.length > 0) {
     throw new DbfError('DBF_CONFIG_UNKNOWN_KEY', `configuration file ${path} has unknown key "${unknown[0]}"`, { details: { keys: unknown } });
   }

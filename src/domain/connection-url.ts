@@ -85,6 +85,13 @@ function decode(part: string, what: string): string {
   }
 }
 
+/** A host name, IPv4 address or bracketed IPv6 address; anything else is refused with `code`. */
+export function checkHost(host: string, code: 'DBF_INVALID_URL' | 'DBF_INVALID_INPUT'): void {
+  if (!HOST_PATTERN.test(host)) {
+    throw new DbfError(code, host === '' ? 'the connection has no host' : `"${host}" is not a valid host name`);
+  }
+}
+
 export function parseConnectionUrl(url: string): ConnectionSpec {
   const text = url.trim();
   if (/^sqlite3?:/i.test(text)) return parseSqliteUrl(text);
@@ -107,9 +114,7 @@ export function parseConnectionUrl(url: string): ConnectionSpec {
 
   const hostMatch = /^(\[[^\]]*\]|[^:]*)(?::(.*))?$/.exec(hostPort);
   const host = hostMatch?.[1] ?? '';
-  if (!HOST_PATTERN.test(host)) {
-    throw new DbfError('DBF_INVALID_URL', host === '' ? 'the connection URL has no host' : `"${host}" is not a valid host name`);
-  }
+  checkHost(host, 'DBF_INVALID_URL');
   const portText = hostMatch?.[2];
   const port = portText === undefined || portText === '' ? DEFAULT_PORTS[engine] : parsePort(portText);
 

@@ -145,3 +145,19 @@ describe('checkRowFilter reads strings the way every engine does', () => {
     assert.equal(checkRowFilter("path LIKE 'C:\\\\%'"), "path LIKE 'C:\\\\%'");
   });
 });
+
+describe('checkRowFilter: readings of other engines', () => {
+  it("refuses text that SQLite would read as a [bracketed] name followed by live SQL", () => {
+    assert.throws(() => checkRowFilter("[x'] OR 1=1 OR '"), (error: unknown) => error instanceof DbfError && error.code === 'DBF_INVALID_FILTER');
+  });
+
+  it('refuses set operators that would change what the query returns', () => {
+    for (const filter of ['id IN (SELECT id FROM t UNION SELECT 1)', 'id = 1 INTERSECT SELECT 1', 'id = 1 EXCEPT SELECT 2']) {
+      assert.throws(() => checkRowFilter(filter), (error: unknown) => error instanceof DbfError && error.code === 'DBF_INVALID_FILTER', filter);
+    }
+  });
+
+  it('still accepts a subquery that only filters', () => {
+    assert.equal(checkRowFilter('customer_id IN (SELECT id FROM vip)'), 'customer_id IN (SELECT id FROM vip)');
+  });
+});

@@ -12,7 +12,7 @@ const FORBIDDEN_WORDS = [
   'insert', 'update', 'delete', 'drop', 'alter', 'create', 'truncate', 'replace', 'rename', 'grant', 'revoke',
   'call', 'load', 'handler', 'set', 'into', 'outfile', 'dumpfile', 'lock', 'unlock', 'commit', 'rollback',
   'sleep', 'benchmark', 'pg_sleep', 'pg_terminate_backend', 'pg_cancel_backend', 'load_file', 'attach', 'detach',
-  'pragma', 'copy', 'execute', 'prepare', 'do', 'kill', 'shutdown',
+  'pragma', 'copy', 'execute', 'prepare', 'do', 'kill', 'shutdown', 'union', 'intersect', 'except',
 ];
 const FORBIDDEN = new RegExp(`\\b(${FORBIDDEN_WORDS.join('|')})\\b`, 'i');
 const MAX_LENGTH = 4000;
@@ -20,16 +20,27 @@ const MAX_LENGTH = 4000;
 /**
  * Removes quoted strings and identifiers, failing on an unterminated quote. `backslashEscapes`: MySQL
  * (by default) reads `\` as an escape inside '…' and "…"; PostgreSQL and SQLite do not. A filter must
- * be harmless read either way, so `checkRowFilter` checks both readings.
+ * be harmless read either way, so `checkRowFilter` checks every reading (SQLite's `[…]` included).
  */
-function stripQuoted(text: string, backslashEscapes: boolean): string {
+interface Reading {
+  readonly backslashEscapes: boolean;
+  /** SQLite also reads `[name]` as a quoted identifier. */
+  readonly brackets: boolean;
+}
+const READINGS: readonly Reading[] = [
+  { backslashEscapes: true, brackets: false },
+  { backslashEscapes: false, brackets: false },
+  { backslashEscapes: false, brackets: true },
+];
+
+function stripQuoted(text: string, { backslashEscapes, brackets }: Reading): string {
   let out = '';
   let quote: string | null = null;
   for (let i = 0; i < text.length; i += 1) {
     const ch = text[i] ?? '';
     if (quote === null) {
-      if (ch === "'" || ch === '"' || ch === '`') {
-        quote = ch;
+      if (ch === "'" || ch === '"' || ch === '`' || (brackets && ch === '[')) {
+        quote = ch === '[' ? ']' : ch;
         out += ' ';
       } else out += ch;
     } else if (backslashEscapes && ch === '\\' && quote !== '`') {
@@ -48,7 +59,7 @@ export function checkRowFilter(filter: string): string {
   if (text === '') throw new DbfError('DBF_INVALID_FILTER', 'the filter is empty: leave where_clause out instead');
   if (text.length > MAX_LENGTH) throw new DbfError('DBF_INVALID_FILTER', `the filter is longer than ${MAX_LENGTH} characters`);
   if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/.test(text)) throw new DbfError('DBF_INVALID_FILTER', 'the filter contains control characters');
-  for (const backslashEscapes of [true, false]) checkBare(stripQuoted(text, backslashEscapes));
+  for (const reading of READINGS) checkBare(stripQuoted(text, reading));
   return text;
 }
 

@@ -43,12 +43,17 @@ function createDialect(location: StoreLocation) {
       const file = spec.database ?? '';
       mkdirSync(dirname(file), { recursive: true });
       return new ExclusiveSqliteDialect({
-        database: () => {
+        database: async () => {
           const sqlite = new SqliteDatabase(file, { timeout: SQLITE_BUSY_TIMEOUT_MS });
-          sqlite.pragma('journal_mode = WAL');
-          sqlite.pragma('foreign_keys = ON');
-          sqlite.pragma('synchronous = NORMAL');
-          return Promise.resolve(sqlite);
+          try {
+            await enableWal(sqlite);
+            sqlite.pragma('foreign_keys = ON');
+            sqlite.pragma('synchronous = NORMAL');
+          } catch (error) {
+            sqlite.close();
+            throw error;
+          }
+          return sqlite;
         },
       });
     }
@@ -85,6 +90,24 @@ function createDialect(location: StoreLocation) {
           connectTimeout: 10_000,
         }),
       });
+  }
+}
+
+/**
+ * Switching a new file to WAL takes an exclusive lock for a moment, and SQLite answers SQLITE_BUSY at
+ * once, without waiting out the busy timeout, when another process is switching it too (two dbferry
+ * processes starting together on a fresh store). Retry for as long as the busy timeout.
+ */
+async function enableWal(sqlite: SqliteDatabase.Database): Promise<void> {
+  const deadline = Date.now() + SQLITE_BUSY_TIMEOUT_MS;
+  for (;;) {
+    try {
+      sqlite.pragma('journal_mode = WAL');
+      return;
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20));
+    }
   }
 }
 
