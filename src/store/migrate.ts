@@ -8,7 +8,7 @@ import type { StoreDialect } from './store-url.js';
 
 /**
  * Versioned migrations, run at every start. Kysely's Migrator records each applied migration once and
- * holds a lock while it runs: `pg_advisory_xact_lock` on PostgreSQL, `GET_LOCK` on MySQL, and on SQLite
+ * holds a lock while it runs: a session `pg_advisory_lock` on PostgreSQL, `GET_LOCK` on MySQL, and on SQLite
  * the exclusive transaction of ExclusiveSqliteDialect. Two processes starting at once therefore run
  * each migration exactly once; the second finds nothing left to do. Names sort in order of version.
  */

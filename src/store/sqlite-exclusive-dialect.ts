@@ -1,5 +1,5 @@
-import { CompiledQuery, SqliteDialect, SqliteDriver } from 'kysely';
-import type { DatabaseConnection, Driver, SqliteDialectConfig } from 'kysely';
+import { CompiledQuery, SqliteAdapter, SqliteDialect, SqliteDriver } from 'kysely';
+import type { DatabaseConnection, DialectAdapter, Driver, SqliteDialectConfig } from 'kysely';
 
 /**
  * SQLite with every transaction opened as `BEGIN EXCLUSIVE`. Kysely's default `BEGIN` is deferred:
@@ -15,6 +15,19 @@ class ExclusiveSqliteDriver extends SqliteDriver {
   }
 }
 
+/**
+ * Kysely's SqliteAdapter reports no transactional DDL, so its Migrator would run migrations statement by
+ * statement outside any transaction, with a no-op migration lock: two processes migrating a fresh store
+ * at once both see no migration applied and the second fails with "table already exists". SQLite does
+ * have transactional DDL; saying so makes the Migrator read its state and run every pending migration
+ * inside one (exclusive) transaction, which is the lock.
+ */
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
 export class ExclusiveSqliteDialect extends SqliteDialect {
   readonly #config: SqliteDialectConfig;
 
@@ -25,5 +38,9 @@ export class ExclusiveSqliteDialect extends SqliteDialect {
 
   override createDriver(): Driver {
     return new ExclusiveSqliteDriver(this.#config);
+  }
+
+  override createAdapter(): DialectAdapter {
+    return new TransactionalDdlSqliteAdapter();
   }
 }

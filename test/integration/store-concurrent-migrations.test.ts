@@ -13,7 +13,7 @@ import { MIGRATION_TABLE, STORE_DIALECTS, migrationRows, storeTables, withStore,
  */
 
 const CHILD = fileURLToPath(new URL('../helpers/store-migrate-child.ts', import.meta.url));
-const ROUNDS = 3;
+const ROUNDS = Number(process.env.DBFERRY_STORE_RACE_ROUNDS ?? 3);
 const CHILD_TIMEOUT_MS = 60_000;
 
 interface ChildResult {
@@ -57,6 +57,8 @@ function startChild(url: string): Child {
     if (/^ready$/m.test(stdout)) markReady();
   });
   child.stderr.on('data', (chunk: string) => (stderr += chunk));
+  // A child that died early makes `go` an EPIPE; its exit status already tells the story.
+  child.stdin.on('error', () => {});
   const done = new Promise<ChildRun>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (exitCode, signal) => {

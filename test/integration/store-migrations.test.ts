@@ -230,6 +230,11 @@ for (const dialect of STORE_DIALECTS) {
             const missing = columns.filter((c) => !present.has(c));
             assert.deepEqual(missing, [], `table ${table} lacks columns`);
           }
+          for (const table of Object.keys(REQUIRED_COLUMNS)) {
+            const id = tables.get(table)?.columns.find((c) => c.name === 'id');
+            // SQLite's INTEGER PRIMARY KEY is the rowid (never NULL, though PRAGMA table_info says nullable).
+            if (!(dialect === 'sqlite' && table === 'job_events')) assert.equal(id?.isNullable, false, `${table}.id is NOT NULL`);
+          }
           const jobs = new Map((tables.get('jobs')?.columns ?? []).map((c) => [c.name, c]));
           for (const name of JOB_NULLABLE) assert.equal(jobs.get(name)?.isNullable, true, `jobs.${name} is nullable`);
           for (const name of JOB_NOT_NULL) assert.equal(jobs.get(name)?.isNullable, false, `jobs.${name} is NOT NULL`);
@@ -343,6 +348,26 @@ for (const dialect of STORE_DIALECTS) {
           await insertJob(store, 'job-1');
           await store.db.insertInto('job_events').values({ job_id: 'job-1', at_ms: NOW, level: 'info', type: 't', table_name: null, message: 'm', data: null }).execute();
           assertForeignKeyViolation(dialect, await rejection(() => store.db.deleteFrom('jobs').where('id', '=', 'job-1').execute()));
+        } finally {
+          await store.close();
+        }
+      });
+    });
+
+    it('rejects a row without an id (SQLite allows NULL in a text PRIMARY KEY unless told NOT NULL)', async () => {
+      await withTempStore(dialect, async ({ url }) => {
+        const store = await openMigratedStore(url);
+        try {
+          const insertNullId = () =>
+            sql`insert into checkpoints (id, scope_key, job_id, table_name, data, updated_at_ms) values (null, ${'scope'}, null, ${'t'}, ${'{}'}, ${NOW})`.execute(store.db);
+          const error = await rejection(insertNullId);
+          const { code, errno } = error as { code?: unknown; errno?: unknown };
+          assert.ok(
+            code === 'SQLITE_CONSTRAINT_NOTNULL' || code === '23502' || errno === 1048,
+            `a NOT NULL violation, got ${String(code)} / ${String(errno)}: ${String(error)}`,
+          );
+          const row = await store.db.selectFrom('checkpoints').select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
+          assert.equal(Number(row.n), 0);
         } finally {
           await store.close();
         }

@@ -5,7 +5,8 @@ import type { StoreDialect } from '../store-url.js';
  * The first schema: everything the foundation and the job lifecycle need (connections, sync configs
  * with table mappings, jobs with their lease columns, per-table results, the append-only event log and
  * checkpoints). Foreign keys are table constraints because MySQL silently ignores column-level
- * REFERENCES. Only mappings cascade with their config; nothing cascades into job history.
+ * REFERENCES. Only mappings cascade with their config; nothing cascades into job history. Text primary
+ * keys say NOT NULL: SQLite lets a PRIMARY KEY that is not INTEGER hold NULL (any number of them).
  */
 export function initialMigration(dialect: StoreDialect) {
   return {
@@ -13,7 +14,7 @@ export function initialMigration(dialect: StoreDialect) {
       const ms = 'bigint';
       await db.schema
         .createTable('connections')
-        .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+        .addColumn('id', 'varchar(36)', (c) => c.primaryKey().notNull())
         .addColumn('name', 'varchar(128)', (c) => c.notNull().unique())
         .addColumn('engine', 'varchar(16)', (c) => c.notNull())
         .addColumn('host', 'varchar(255)')
@@ -28,7 +29,7 @@ export function initialMigration(dialect: StoreDialect) {
 
       await db.schema
         .createTable('sync_configs')
-        .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+        .addColumn('id', 'varchar(36)', (c) => c.primaryKey().notNull())
         .addColumn('name', 'varchar(128)', (c) => c.notNull().unique())
         .addColumn('source_connection_id', 'varchar(36)', (c) => c.notNull())
         .addColumn('target_connection_id', 'varchar(36)', (c) => c.notNull())
@@ -46,7 +47,7 @@ export function initialMigration(dialect: StoreDialect) {
 
       await db.schema
         .createTable('table_mappings')
-        .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+        .addColumn('id', 'varchar(36)', (c) => c.primaryKey().notNull())
         .addColumn('config_id', 'varchar(36)', (c) => c.notNull())
         .addColumn('source_table', 'varchar(255)', (c) => c.notNull())
         .addColumn('target_table', 'varchar(255)', (c) => c.notNull())
@@ -63,7 +64,7 @@ export function initialMigration(dialect: StoreDialect) {
 
       await db.schema
         .createTable('jobs')
-        .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+        .addColumn('id', 'varchar(36)', (c) => c.primaryKey().notNull())
         .addColumn('config_id', 'varchar(36)')
         .addColumn('config_name', 'varchar(128)')
         .addColumn('trigger', 'varchar(16)', (c) => c.notNull())
@@ -98,7 +99,7 @@ export function initialMigration(dialect: StoreDialect) {
 
       await db.schema
         .createTable('job_tables')
-        .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+        .addColumn('id', 'varchar(36)', (c) => c.primaryKey().notNull())
         .addColumn('job_id', 'varchar(36)', (c) => c.notNull())
         .addColumn('position', 'integer', (c) => c.notNull())
         .addColumn('source_table', 'varchar(255)', (c) => c.notNull())
@@ -139,7 +140,7 @@ export function initialMigration(dialect: StoreDialect) {
 
       await db.schema
         .createTable('checkpoints')
-        .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+        .addColumn('id', 'varchar(36)', (c) => c.primaryKey().notNull())
         .addColumn('scope_key', 'varchar(255)', (c) => c.notNull().unique())
         .addColumn('job_id', 'varchar(36)')
         .addColumn('table_name', 'varchar(255)', (c) => c.notNull())
