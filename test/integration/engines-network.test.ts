@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import type { ConnectionSpec } from '../../src/domain/connection-url.js';
 import { DbfError } from '../../src/domain/errors.js';
 import { adapterFor } from '../../src/engines/registry.js';
+import { rejection } from '../helpers/assertions.js';
 
 /**
  * Connection failures below the database protocol, for both network engines: nothing listening
@@ -12,16 +13,6 @@ import { adapterFor } from '../../src/engines/registry.js';
  */
 
 const PASSWORD = 'N0t-In-Any-Message';
-
-async function rejection(work: () => Promise<unknown>): Promise<DbfError> {
-  try {
-    await work();
-  } catch (error) {
-    assert.ok(error instanceof DbfError, `expected a DbfError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected the call to fail');
-}
 
 /** A port nothing listens on: bind an ephemeral one, then let it go. */
 async function freePort(): Promise<number> {

@@ -8,6 +8,7 @@ import type { ConnectionSpec } from '../../src/domain/connection-url.js';
 import { DbfError } from '../../src/domain/errors.js';
 import type { EngineSession } from '../../src/engines/ports.js';
 import { adapterFor } from '../../src/engines/registry.js';
+import { rejection } from '../helpers/assertions.js';
 
 /**
  * The SQLite adapter on real files in a temp directory: a database with tables, an index and a view,
@@ -18,16 +19,6 @@ const OPTIONS = { timeoutMs: 1000 };
 
 function sqlite(database: string): ConnectionSpec {
   return { engine: 'sqlite', host: null, port: null, username: null, password: null, database, ssl: false };
-}
-
-async function rejection(work: () => Promise<unknown>): Promise<DbfError> {
-  try {
-    await work();
-  } catch (error) {
-    assert.ok(error instanceof DbfError, `expected a DbfError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected the call to fail');
 }
 
 describe('SQLite adapter', () => {

@@ -12,6 +12,7 @@ import {
   withPostgresAdmin,
   type TempDatabase,
 } from '../helpers/servers.js';
+import { rejection } from '../helpers/assertions.js';
 
 /**
  * The MySQL/MariaDB and PostgreSQL adapters against the real servers on this machine: sessions,
@@ -23,16 +24,6 @@ const OPTIONS = { timeoutMs: 5000 };
 const WRONG_PASSWORD = 'Wr0ng-S3cret-Passw0rd';
 /** The one role pg_hba asks a password of (scripts/test-services.sh); kept between runs. */
 const PASSWORD_ROLE = 'dbferry_pwtest';
-
-async function rejection(work: () => Promise<unknown>): Promise<DbfError> {
-  try {
-    await work();
-  } catch (error) {
-    assert.ok(error instanceof DbfError, `expected a DbfError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected the call to fail');
-}
 
 async function withSession<T>(spec: ConnectionSpec, work: (session: EngineSession) => Promise<T>): Promise<T> {
   const session = await adapterFor(spec.engine).connect(spec, OPTIONS);
