@@ -2,6 +2,7 @@ import { Migrator, sql } from 'kysely';
 import type { Migration, MigrationProvider } from 'kysely';
 import { DbfError } from '../domain/errors.js';
 import { initialMigration } from './migrations/0001-initial.js';
+import { jobLifecycleMigration } from './migrations/0002-job-lifecycle.js';
 import { storeUnavailable } from './open-store.js';
 import type { Store } from './open-store.js';
 import type { StoreDialect } from './store-url.js';
@@ -15,10 +16,11 @@ import type { StoreDialect } from './store-url.js';
 export function migrationsFor(dialect: StoreDialect): Record<string, Migration> {
   return {
     '0001-initial': initialMigration(dialect),
+    '0002-job-lifecycle': jobLifecycleMigration,
   };
 }
 
-export const LATEST_MIGRATION = '0001-initial';
+export const LATEST_MIGRATION = '0002-job-lifecycle';
 const MIGRATION_TABLE = 'dbferry_migrations';
 
 class StaticProvider implements MigrationProvider {

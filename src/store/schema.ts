@@ -85,6 +85,9 @@ export interface JobsTable {
   error_message: string | null;
   created_at_ms: number;
   updated_at_ms: number;
+  /** Defaults to 'sync' (jobs created before migration 0002). */
+  task: Generated<string>;
+  reaped_count: Generated<number>;
 }
 
 export interface JobTablesTable {
@@ -127,6 +130,23 @@ export interface CheckpointsTable {
   updated_at_ms: number;
 }
 
+export interface JobLocksTable {
+  lock_key: string;
+  job_id: string;
+  created_at_ms: number;
+}
+
+export interface WorkersTable {
+  /** `host/pid/boot`: unique per process start. */
+  id: string;
+  host: string;
+  pid: number;
+  concurrency: number;
+  started_at_ms: number;
+  heartbeat_at_ms: number;
+  stopped_at_ms: number | null;
+}
+
 export interface StoreSchema {
   connections: ConnectionsTable;
   sync_configs: SyncConfigsTable;
@@ -135,7 +155,13 @@ export interface StoreSchema {
   job_tables: JobTablesTable;
   job_events: JobEventsTable;
   checkpoints: CheckpointsTable;
+  job_locks: JobLocksTable;
+  workers: WorkersTable;
 }
+
+export type JobRow = Selectable<JobsTable>;
+export type JobTableRow = Selectable<JobTablesTable>;
+export type JobEventRow = Selectable<JobEventsTable>;
 
 export type ConnectionRow = Selectable<ConnectionsTable>;
 export type NewConnectionRow = Insertable<ConnectionsTable>;
