@@ -11,6 +11,17 @@ import { openStore } from './store/open-store.js';
 import type { Store } from './store/open-store.js';
 import { resolveStoreLocation } from './store/store-url.js';
 import { VERSION } from './version.js';
+import { JobService } from './jobs/job-service.js';
+import { JobStore } from './jobs/job-store.js';
+import { Reaper } from './jobs/reaper.js';
+import { Runner } from './jobs/runner.js';
+import { syncTaskPlaceholder } from './jobs/sync-task-placeholder.js';
+import type { Task } from './jobs/task.js';
+import { testTask } from './jobs/test-task.js';
+import { leaseTiming } from './jobs/timing.js';
+import type { LeaseTiming } from './jobs/timing.js';
+import { isPidAlive, newWorkerIdentity } from './jobs/worker-identity.js';
+import { WorkerRegistry } from './jobs/worker-registry.js';
 
 /**
  * The only place that builds concrete adapters and wires them together. Entry points (CLI commands,
@@ -22,6 +33,12 @@ export interface Runtime {
   readonly store: Store;
   readonly connections: ConnectionService;
   readonly configs: SyncConfigService;
+  readonly jobs: JobService;
+  readonly jobStore: JobStore;
+  readonly workers: WorkerRegistry;
+  readonly timing: LeaseTiming;
+  /** Starts a worker (runner + reaper) in this process; `close` stops it. */
+  startWorker(options?: { concurrency?: number }): Promise<Runner>;
   close(): Promise<void>;
 }
 
@@ -39,7 +56,31 @@ export async function openRuntime(settings: Settings, logger: Logger): Promise<R
   const now = (): number => Date.now();
   const connections = new ConnectionService({ db: store.db, secrets, adapterFor, now, connectTimeoutMs: settings.connect_timeout_ms });
   const configs = new SyncConfigService({ db: store.db, connections, now });
-  return { settings, logger, store, connections, configs, close: () => store.close() };
+  const jobStore = new JobStore(store.db);
+  const workers = new WorkerRegistry(store.db);
+  const timing = leaseTiming(settings.lease_ms);
+  const runners: Runner[] = [];
+  const jobs = new JobService({
+    db: store.db, store: jobStore, configs, connections, now,
+    maxAttempts: settings.max_attempts, jobTimeoutMs: settings.job_timeout_ms, allowTestJobs: settings.allow_test_jobs,
+    onEnqueued: () => runners.forEach((r) => r.wake()),
+  });
+  const tasks = new Map<string, Task>([[syncTaskPlaceholder.name, syncTaskPlaceholder]]);
+  if (settings.allow_test_jobs) tasks.set(testTask.name, testTask);
+
+  const startWorker = async (options: { concurrency?: number } = {}): Promise<Runner> => {
+    const identity = newWorkerIdentity();
+    const reaper = new Reaper({ store: jobStore, timing, now, logger, self: identity, isPidAlive });
+    const runner = new Runner({ store: jobStore, workers, reaper, tasks, identity, timing, concurrency: options.concurrency ?? settings.max_concurrency, now, logger });
+    await runner.start();
+    runners.push(runner);
+    return runner;
+  };
+  const close = async (): Promise<void> => {
+    await Promise.allSettled(runners.map((r) => r.stop()));
+    await store.close();
+  };
+  return { settings, logger, store, connections, configs, jobs, jobStore, workers, timing, startWorker, close };
 }
 
 export function appDepsOf(runtime: Runtime, withRequestLogs: boolean): AppDeps {

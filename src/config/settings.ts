@@ -43,12 +43,23 @@ export const settingsSchema = z
       .strict(),
     /** How long connecting to a source or target may take before DBF_CONN_TIMEOUT. */
     connect_timeout_ms: z.number().int().min(100).max(600_000),
+    /** A running job's lease: renewed every lease/3 (at most every second); a job whose worker
+     * stopped renewing is settled by the reaper within lease + lease/2. */
+    lease_ms: z.number().int().min(1_000).max(3_600_000),
+    /** Jobs one worker process runs at once. */
+    max_concurrency: z.number().int().min(1).max(64),
+    /** Attempts a job gets when its worker dies (the reaper retries it until then). */
+    max_attempts: z.number().int().min(1).max(100),
+    /** Longest a job may run before it is failed with DBF_JOB_TIMEOUT; 0: no limit. */
+    job_timeout_ms: z.number().int().min(0).max(30 * 86_400_000),
+    /** Lets workers run the built-in test task (tests and demos of the lifecycle only). */
+    allow_test_jobs: z.boolean(),
   })
   .strict();
 
 export type Settings = z.infer<typeof settingsSchema> & { readonly store: string };
 
-type Kind = 'string' | 'int';
+type Kind = 'string' | 'int' | 'bool';
 /** Every leaf key with its kind, for env parsing and for naming unknown keys. */
 export const SETTING_KEYS: Readonly<Record<string, Kind>> = {
   home: 'string',
@@ -60,6 +71,11 @@ export const SETTING_KEYS: Readonly<Record<string, Kind>> = {
   'server.port': 'int',
   'server.body_limit_bytes': 'int',
   connect_timeout_ms: 'int',
+  lease_ms: 'int',
+  max_concurrency: 'int',
+  max_attempts: 'int',
+  job_timeout_ms: 'int',
+  allow_test_jobs: 'bool',
 };
 
 export const DEFAULT_SETTINGS = {
@@ -67,13 +83,18 @@ export const DEFAULT_SETTINGS = {
   log: { level: 'info', format: 'auto' },
   server: { host: '127.0.0.1', port: 8080, body_limit_bytes: 1024 * 1024 },
   connect_timeout_ms: 10_000,
+  lease_ms: 30_000,
+  max_concurrency: 2,
+  max_attempts: 3,
+  job_timeout_ms: 24 * 3_600_000,
+  allow_test_jobs: false,
 } as const;
 
 type Tree = { [key: string]: unknown };
 
 export interface SettingsSources {
   /** Flat key path → value, from command-line flags. */
-  readonly flags?: Readonly<Record<string, string | number | undefined>>;
+  readonly flags?: Readonly<Record<string, string | number | boolean | undefined>>;
   readonly env?: NodeJS.ProcessEnv;
   /** `--config FILE`; when absent `./dbferry.yaml` is read if it exists. */
   readonly configFile?: string;
@@ -95,8 +116,13 @@ function setPath(tree: Tree, key: string, value: unknown): void {
   node[parts[parts.length - 1] ?? key] = value;
 }
 
-function convert(key: string, raw: string | number, source: string): string | number {
-  if (SETTING_KEYS[key] !== 'int' || typeof raw === 'number') return raw;
+function convert(key: string, raw: string | number | boolean, source: string): string | number | boolean {
+  if (SETTING_KEYS[key] === 'bool' && typeof raw === 'string') {
+    if (/^(true|1|yes)$/i.test(raw.trim())) return true;
+    if (/^(false|0|no)$/i.test(raw.trim())) return false;
+    throw new DbfError('DBF_CONFIG_INVALID', `${source}: ${key} must be true or false, not "${raw}"`);
+  }
+  if (SETTING_KEYS[key] !== 'int' || typeof raw !== 'string') return raw;
   if (!/^-?\d+$/.test(raw.trim())) {
     throw new DbfError('DBF_CONFIG_INVALID', `${source}: ${key} must be an integer, not "${raw}"`);
   }

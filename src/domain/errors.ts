@@ -45,6 +45,11 @@ export const ERROR_CATALOGUE = {
   DBF_DUPLICATE_NAME: spec('the name is already taken', 409, 2),
   DBF_CONNECTION_IN_USE: spec('the connection is used by a sync config', 409, 2),
   DBF_SYNC_CONFIG_BUSY: spec('the sync config has an active job', 409, 2),
+  DBF_SYNC_CONFIG_DISABLED: spec('the sync config is disabled', 409, 2),
+  DBF_JOB_NOT_FOUND: spec('no such job', 404, 2),
+  DBF_JOB_ALREADY_ACTIVE: spec('the sync config already has an active job', 409, 2),
+  DBF_TARGET_BUSY: spec('another active job writes the same target table', 409, 2),
+  DBF_JOB_NOT_ACTIVE: spec('the job has already finished', 409, 2),
   // Reaching a database that dbferry copies from or to.
   DBF_CONN_AUTH: spec('the server refused the user name or password', 422, 3),
   DBF_CONN_REFUSED: spec('the server refused the connection (nothing listens on that port)', 422, 3, true),
@@ -57,6 +62,13 @@ export const ERROR_CATALOGUE = {
   DBF_STORE_TOO_NEW: spec('the metadata store was migrated by a newer dbferry', 503, 2),
   DBF_SECRET_KEY_INVALID: spec('the secret key is invalid', 500, 2),
   DBF_SECRET_DECRYPT_FAILED: spec('a stored secret cannot be decrypted with this secret key', 500, 2),
+  // How a job ends when it does not complete (exit 1: the job failed).
+  DBF_WORKER_LOST: spec('the worker running the job stopped and no attempts are left', 500, 1, true),
+  DBF_JOB_TIMEOUT: spec('the job ran longer than job_timeout_ms', 500, 1),
+  DBF_JOB_CANCELLED: spec('the job was cancelled', 409, 1),
+  DBF_LEASE_LOST: spec("the worker lost the job's lease; another attempt owns it now", 409, 1, true),
+  DBF_TASK_FAILED: spec('the task failed', 500, 1),
+  DBF_LIFECYCLE_UNSOUND: spec('the job broke a lifecycle invariant', 500, 1),
   // Everything else.
   DBF_NOT_IMPLEMENTED: spec('this capability has not landed yet', 501, 2),
   DBF_INTERRUPTED: spec('interrupted', 499, 130),

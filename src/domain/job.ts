@@ -47,9 +47,3 @@ export type JobEventType = (typeof JOB_EVENT_TYPES)[number];
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type JobLogLevel = (typeof LOG_LEVELS)[number];
-
-/** The final status a finished attempt earns: any failed table fails the job (invariant 7). */
-export function finalStatus(outcome: { cancelled: boolean; error: boolean; failedTables: number }): TerminalStatus {
-  if (outcome.cancelled) return 'cancelled';
-  return outcome.error || outcome.failedTables > 0 ? 'failed' : 'completed';
-}

@@ -16,9 +16,9 @@ export interface TestRuntime {
 }
 
 /** A runtime on a fresh home (SQLite store by default) with the API built on it, silent logs. */
-export async function createTestRuntime(options: { store?: string } = {}): Promise<TestRuntime> {
+export async function createTestRuntime(options: { store?: string; settings?: Record<string, string | number | boolean> } = {}): Promise<TestRuntime> {
   const home = mkdtempSync(join(tmpdir(), 'dbferry-test-'));
-  const settings = loadSettings({ env: {}, cwd: home, flags: { home, store: options.store } });
+  const settings = loadSettings({ env: {}, cwd: home, flags: { home, store: options.store, ...options.settings } });
   const runtime = await openRuntime(settings, pino({ level: 'silent' }));
   const app = await buildApp(appDepsOf(runtime, false));
   return {
