@@ -11,6 +11,10 @@ import { openStore } from './store/open-store.js';
 import type { Store } from './store/open-store.js';
 import { resolveStoreLocation } from './store/store-url.js';
 import { VERSION } from './version.js';
+import { hostname } from 'node:os';
+import { Doctor } from './jobs/doctor.js';
+import { computeStats } from './jobs/job-stats.js';
+import type { JobStats } from './jobs/job-stats.js';
 import { JobService } from './jobs/job-service.js';
 import { JobStore } from './jobs/job-store.js';
 import { Reaper } from './jobs/reaper.js';
@@ -37,6 +41,8 @@ export interface Runtime {
   readonly jobStore: JobStore;
   readonly workers: WorkerRegistry;
   readonly timing: LeaseTiming;
+  readonly doctor: Doctor;
+  stats(): Promise<JobStats>;
   /** Starts a worker (runner + reaper) in this process; `close` stops it. */
   startWorker(options?: { concurrency?: number }): Promise<Runner>;
   close(): Promise<void>;
@@ -80,16 +86,22 @@ export async function openRuntime(settings: Settings, logger: Logger): Promise<R
     await Promise.allSettled(runners.map((r) => r.stop()));
     await store.close();
   };
-  return { settings, logger, store, connections, configs, jobs, jobStore, workers, timing, startWorker, close };
+  const doctor = new Doctor({ db: store.db, store: jobStore, timing, now, host: hostname(), isPidAlive });
+  const stats = (): Promise<JobStats> => computeStats(store.db, now());
+  return { settings, logger, store, connections, configs, jobs, jobStore, workers, timing, doctor, stats, startWorker, close };
 }
 
 export function appDepsOf(runtime: Runtime, withRequestLogs: boolean): AppDeps {
   return {
     connections: runtime.connections,
     configs: runtime.configs,
+    jobs: runtime.jobs,
+    stats: () => runtime.stats(),
+    doctor: runtime.doctor,
     checkStore: async () => {
       await sql`select 1`.execute(runtime.store.db);
     },
+    workersAlive: async () => (await runtime.workers.alive(Date.now(), runtime.timing.leaseMs)).length,
     version: VERSION,
     bodyLimitBytes: runtime.settings.server.body_limit_bytes,
     ...(withRequestLogs ? { logger: runtime.logger } : {}),

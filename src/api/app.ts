@@ -4,7 +4,13 @@ import type { ConnectionService } from '../catalog/connection-service.js';
 import type { SyncConfigService } from '../catalog/sync-config-service.js';
 import { DbfError } from '../domain/errors.js';
 import { errorBody, toApiError } from './envelope.js';
+import type { Doctor } from '../jobs/doctor.js';
+import type { JobStats } from '../jobs/job-stats.js';
+import type { JobService } from '../jobs/job-service.js';
 import { registerConnectionRoutes } from './routes/connection-routes.js';
+import { registerEventRoutes } from './routes/event-routes.js';
+import { registerJobRoutes } from './routes/job-routes.js';
+import { registerMetricsRoute } from './routes/metrics-routes.js';
 import { registerNotLandedRoutes } from './routes/not-landed-routes.js';
 import { registerSyncConfigRoutes } from './routes/sync-config-routes.js';
 import { registerSystemRoutes } from './routes/system-routes.js';
@@ -12,8 +18,13 @@ import { registerSystemRoutes } from './routes/system-routes.js';
 export interface AppDeps {
   readonly connections: ConnectionService;
   readonly configs: SyncConfigService;
+  readonly jobs: JobService;
+  readonly stats: () => Promise<JobStats>;
+  readonly doctor: Doctor;
   /** Resolves when the metadata store answers; rejects otherwise. */
   readonly checkStore: () => Promise<void>;
+  /** Live workers sharing the store. */
+  readonly workersAlive: () => Promise<number>;
   readonly version: string;
   readonly bodyLimitBytes: number;
   /** pino logger for request logs; omit for silence (tests). */
@@ -45,10 +56,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   registerSystemRoutes(app, deps);
+  registerMetricsRoute(app, deps);
   await app.register(
     async (api) => {
       registerConnectionRoutes(api, deps.connections);
       registerSyncConfigRoutes(api, deps.configs);
+      registerJobRoutes(api, deps);
+      registerEventRoutes(api, deps.jobs);
       registerNotLandedRoutes(api);
     },
     { prefix: API_BASE },

@@ -59,6 +59,7 @@ export const ERROR_CATALOGUE = {
   DBF_CONN_FAILED: spec('the connection failed', 422, 3, true),
   // dbferry's own metadata store and secrets.
   DBF_STORE_UNAVAILABLE: spec('the metadata store is unavailable', 503, 3, true),
+  DBF_NO_WORKER: spec('no live worker is running: pending jobs will wait', 503, 1, true),
   DBF_STORE_TOO_NEW: spec('the metadata store was migrated by a newer dbferry', 503, 2),
   DBF_SECRET_KEY_INVALID: spec('the secret key is invalid', 500, 2),
   DBF_SECRET_DECRYPT_FAILED: spec('a stored secret cannot be decrypted with this secret key', 500, 2),

@@ -178,7 +178,7 @@ describe('API: connections', () => {
   });
 
   it('answers routes whose capability has not landed with 501 DBF_NOT_IMPLEMENTED', async () => {
-    const reply = await call(t.app, 'GET', `${BASE}/jobs`);
+    const reply = await call(t.app, 'GET', `${BASE}/config/export`);
     assert.equal(reply.status, 501);
     assert.equal(reply.body.error?.code, 'DBF_NOT_IMPLEMENTED');
   });
@@ -200,10 +200,18 @@ describe('API: connections', () => {
     assert.equal((await call(t.app, 'GET', `${BASE}/connections/shop`)).status, 404);
   });
 
-  it('serves /health always and /ready while the store answers', async () => {
+  it('serves /health always, and /ready only while the store answers and a worker lives', async () => {
     const health = await call(t.app, 'GET', '/health');
     assert.equal(health.status, 200);
     assert.equal(dataOf<{ status: string }>(health).status, 'ok');
-    assert.equal((await call(t.app, 'GET', '/ready')).status, 200);
+    const noWorker = await call(t.app, 'GET', '/ready');
+    assert.equal(noWorker.status, 503);
+    assert.equal(noWorker.body.error?.code, 'DBF_NO_WORKER');
+    const runner = await t.runtime.startWorker();
+    const ready = await call(t.app, 'GET', '/ready');
+    assert.equal(ready.status, 200);
+    assert.equal(dataOf<{ workers_alive: number }>(ready).workers_alive, 1);
+    await runner.stop();
+    assert.equal((await call(t.app, 'GET', '/ready')).status, 503, 'a stopped worker no longer counts');
   });
 });

@@ -3,8 +3,11 @@ import { DbfError } from '../../domain/errors.js';
 import { ok } from '../envelope.js';
 import type { AppDeps } from '../app.js';
 
-/** Liveness answers while the process runs; readiness only while the metadata store answers too. */
-export function registerSystemRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'checkStore' | 'version'>): void {
+/**
+ * Liveness answers while the process runs. Readiness needs the metadata store to answer and at least
+ * one live worker (in this process or any other sharing the store) to run pending jobs.
+ */
+export function registerSystemRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'checkStore' | 'version' | 'workersAlive'>): void {
   app.get('/health', (_request, reply) => ok(reply, { status: 'ok', version: deps.version }));
   app.get('/ready', async (_request, reply) => {
     try {
@@ -12,6 +15,8 @@ export function registerSystemRoutes(app: FastifyInstance, deps: Pick<AppDeps, '
     } catch (error) {
       throw new DbfError('DBF_STORE_UNAVAILABLE', `the metadata store is unavailable: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
-    return ok(reply, { status: 'ready', store: 'ok' });
+    const workers = await deps.workersAlive();
+    if (workers === 0) throw new DbfError('DBF_NO_WORKER', 'no live worker shares this store: start `dbferry serve` or `dbferry worker`');
+    return ok(reply, { status: 'ready', store: 'ok', workers_alive: workers });
   });
 }

@@ -5,26 +5,29 @@ import { DbfError } from '../../domain/errors.js';
 import type { CliAction } from '../program.js';
 
 /**
- * `dbferry serve`: the HTTP API on 127.0.0.1:8080 by default. Until the job lifecycle and the
- * dashboard land it serves the API only, and says so when it starts.
+ * `dbferry serve`: the HTTP API on 127.0.0.1:8080 by default and, unless `--no-worker`, a worker (runner
+ * + reaper) in the same process. SIGINT/SIGTERM stop claiming, hand running jobs back to the queue as
+ * their next attempt, and close. The dashboard has not landed yet, and serve says so when it starts.
  */
 export function registerServeCommand(program: Command, action: CliAction): void {
   program
     .command('serve')
-    .description('start the API (+ dashboard and worker, once they land)')
+    .description('start the API and a worker (the dashboard lands later)')
     .option('--host <host>', 'address to listen on (default 127.0.0.1)')
     .option('--port <port>', 'port to listen on (default 8080)')
     .option('--no-worker', 'do not run a worker in this process')
     .action(
-      action(async (ctx, _args, opts: { host?: string; port?: string }) => {
+      action(async (ctx, _args, opts: { host?: string; port?: string; worker: boolean }) => {
         const settings = ctx.settings;
         const host = opts.host ?? settings.server.host;
         const port = opts.port === undefined ? settings.server.port : Number(opts.port);
         if (!Number.isInteger(port) || port < 0 || port > 65535) throw new DbfError('DBF_USAGE', `--port must be an integer between 0 (any free port) and 65535, not "${opts.port ?? ''}"`);
         const runtime = await ctx.runtime();
+        const runner = opts.worker ? await runtime.startWorker() : null;
         const app = await buildApp(appDepsOf(runtime, true));
         const address = await app.listen({ host, port });
-        ctx.io.stderr.write(`dbferry serving the API on ${address}/api/sync (store ${runtime.store.display}); the worker and dashboard have not landed yet\n`);
+        const worker = runner ? `worker ${runner.workerId}` : 'no worker (--no-worker)';
+        ctx.io.stderr.write(`dbferry serving the API on ${address}/api/sync (store ${runtime.store.display}; ${worker}); the dashboard has not landed yet\n`);
         const signal = await new Promise<NodeJS.Signals>((resolve) => {
           process.once('SIGINT', () => resolve('SIGINT'));
           process.once('SIGTERM', () => resolve('SIGTERM'));
