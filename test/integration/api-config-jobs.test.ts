@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import SqliteDatabase from 'better-sqlite3';
+import type { JobView } from '../../src/jobs/job-view.js';
+import type { SyncConfigView } from '../../src/catalog/sync-config-view.js';
+import { createTestRuntime, call, dataOf } from '../helpers/runtime.js';
+import type { TestRuntime } from '../helpers/runtime.js';
+import { waitFor } from '../helpers/wait.js';
+
+const BASE = '/api/sync';
+
+describe('API: jobs of sync configs', () => {
+  let t: TestRuntime;
+  let nightly: SyncConfigView;
+
+  const config = (name: string, target: string, extra: Record<string, unknown> = {}) => ({
+    name, source_connection_id: 'src', target_connection_id: 'dst', tables: [{ source_table: 'customers', target_table: target }], ...extra,
+  });
+
+  before(async () => {
+    t = await createTestRuntime({ settings: { lease_ms: 3000 } });
+    const source = join(t.home, 'source.db');
+    const db = new SqliteDatabase(source);
+    db.exec('CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO customers VALUES (1, \'Ada\');');
+    db.close();
+    const target = join(t.home, 'target.db');
+    new SqliteDatabase(target).close();
+    assert.equal((await call(t.app, 'POST', `${BASE}/connections`, { name: 'src', url: `sqlite:${source}` })).status, 201);
+    assert.equal((await call(t.app, 'POST', `${BASE}/connections`, { name: 'dst', url: `sqlite:${target}` })).status, 201);
+    nightly = dataOf<SyncConfigView>(await call(t.app, 'POST', `${BASE}/configs`, config('nightly', 'customers')));
+  });
+  after(() => t.close());
+
+  it('starts one job per config: a second start is 409 DBF_JOB_ALREADY_ACTIVE', async () => {
+    const first = await call(t.app, 'POST', `${BASE}/jobs`, { config_id: nightly.id });
+    assert.equal(first.status, 201, first.text);
+    const job = dataOf<JobView>(first);
+    assert.equal(job.config_id, nightly.id);
+    assert.equal(job.config_name, 'nightly');
+    assert.deepEqual(job.tables.map((x) => [x.source_table, x.target_table, x.mode]), [['customers', 'customers', 'full']]);
+    const second = await call(t.app, 'POST', `${BASE}/jobs`, { config_id: 'nightly' });
+    assert.equal(second.status, 409);
+    assert.equal(second.body.error?.code, 'DBF_JOB_ALREADY_ACTIVE');
+  });
+
+  it('keeps one writer per target table across configs (409 DBF_TARGET_BUSY)', async () => {
+    const other = dataOf<SyncConfigView>(await call(t.app, 'POST', `${BASE}/configs`, config('also-customers', 'customers')));
+    const reply = await call(t.app, 'POST', `${BASE}/jobs`, { config_id: other.id });
+    assert.equal(reply.status, 409);
+    assert.equal(reply.body.error?.code, 'DBF_TARGET_BUSY');
+    assert.match(reply.body.error?.message ?? '', /customers/);
+  });
+
+  it('refuses to delete a config or its connections under an active job', async () => {
+    const config = await call(t.app, 'DELETE', `${BASE}/configs/nightly`);
+    assert.equal(config.status, 409);
+    assert.equal(config.body.error?.code, 'DBF_SYNC_CONFIG_BUSY');
+    assert.equal((await call(t.app, 'DELETE', `${BASE}/connections/src`)).status, 409);
+  });
+
+  it('runs the job on a worker and fails it honestly while the copy engine has not landed', async () => {
+    await t.runtime.startWorker();
+    const [active] = dataOf<JobView[]>(await call(t.app, 'GET', `${BASE}/jobs/active`));
+    assert.ok(active);
+    const failed = await waitFor(async () => {
+      const view = dataOf<JobView>(await call(t.app, 'GET', `${BASE}/jobs/${active.id}`));
+      return view.status === 'failed' ? view : undefined;
+    });
+    assert.equal(failed.error?.code, 'DBF_NOT_IMPLEMENTED');
+    assert.equal(failed.tables[0]?.status, 'failed');
+    assert.equal((await call(t.app, 'POST', `${BASE}/jobs`, { config_id: nightly.id })).status, 201, 'the config may run again once its job ended');
+  });
+
+  it('refuses to start a disabled config', async () => {
+    const disabled = dataOf<SyncConfigView>(await call(t.app, 'POST', `${BASE}/configs`, config('off', 'customers_off', { enabled: false })));
+    const reply = await call(t.app, 'POST', `${BASE}/jobs`, { config_id: disabled.id });
+    assert.equal(reply.status, 409);
+    assert.equal(reply.body.error?.code, 'DBF_SYNC_CONFIG_DISABLED');
+  });
+});
