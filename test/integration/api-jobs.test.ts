@@ -6,22 +6,29 @@ import type { JobStats } from '../../src/jobs/job-stats.js';
 import type { Zombie } from '../../src/jobs/doctor.js';
 import { createTestRuntime, call, dataOf } from '../helpers/runtime.js';
 import type { TestRuntime } from '../helpers/runtime.js';
+import { createMysqlDatabase, createPostgresDatabase } from '../helpers/servers.js';
+import type { TempDatabase } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
 
 const BASE = '/api/sync';
 const quick = (name: string, rows = 200) => ({ test: { tables: [{ name, rows }], step_rows: 50, step_ms: 5 } });
 const slow = { test: { tables: [{ name: 'slow', rows: 1_000_000 }], step_rows: 10, step_ms: 50 } };
 
-describe('API: jobs', () => {
+for (const dialect of ['sqlite', 'postgres', 'mysql'] as const) describe(`API: jobs (${dialect} store)`, () => {
   let t: TestRuntime;
+  let storeDb: TempDatabase | null = null;
 
   const job = async (id: string): Promise<JobView> => dataOf<JobView>(await call(t.app, 'GET', `${BASE}/jobs/${id}`));
   const until = (id: string, status: string) => waitFor(async () => ((await job(id)).status === status ? job(id) : undefined), 10_000, `job ${id} ${status}`);
 
   before(async () => {
-    t = await createTestRuntime({ settings: { allow_test_jobs: true, lease_ms: 3000 } });
+    storeDb = dialect === 'postgres' ? await createPostgresDatabase() : dialect === 'mysql' ? await createMysqlDatabase() : null;
+    t = await createTestRuntime({ ...(storeDb ? { store: storeDb.url } : {}), settings: { allow_test_jobs: true, lease_ms: 3000 } });
   });
-  after(() => t.close());
+  after(async () => {
+    await t.close();
+    await storeDb?.drop();
+  });
 
   it('creates a pending job (201) that no worker runs until one starts', async () => {
     const created = await call(t.app, 'POST', `${BASE}/jobs`, quick('first'));
