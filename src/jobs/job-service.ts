@@ -51,6 +51,7 @@ const paging = {
 const listQuery = z.object({ status: z.enum(JOB_STATUSES).optional(), config_id: z.string().max(128).optional(), ...paging }).strict();
 const historyQuery = z.object({ config_id: z.string().max(128).optional(), ...paging }).strict();
 const logsQuery = z.object({ level: z.enum(LOG_LEVELS).optional(), after_id: z.coerce.number().int().min(0).optional(), ...paging, limit: z.coerce.number().int().min(1).max(1000).default(200) }).strict();
+const pruneQuery = z.object({ older_than_days: z.coerce.number().int().min(1).max(36_500) }).strict();
 const levelRank = (level: string): number => LOG_LEVELS.indexOf(level as (typeof LOG_LEVELS)[number]);
 
 export function toEventView(row: JobEventRow): JobEventView {
@@ -159,6 +160,29 @@ export class JobService {
   async cancel(id: string): Promise<{ outcome: 'cancelled' | 'requested'; job: JobView }> {
     const outcome = await this.deps.store.requestCancel(id, this.deps.now());
     return { outcome, job: await this.get(id) };
+  }
+
+  /**
+   * The explicit retention policy: deletes finished jobs (with their tables, events and job-scoped
+   * checkpoints) that ended more than `older_than_days` ago. Active jobs are never touched; nothing
+   * else ever deletes history.
+   */
+  async prune(query: unknown): Promise<{ deleted: number; before: string }> {
+    const { older_than_days } = parseInput(pruneQuery, query ?? {});
+    const cutoff = this.deps.now() - older_than_days * 86_400_000;
+    const deleted = await this.deps.db.transaction().execute(async (trx) => {
+      const old = await trx.selectFrom('jobs').select('id').where('status', 'in', [...TERMINAL_STATUSES]).where('finished_at_ms', '<', cutoff).execute();
+      const ids = old.map((r) => r.id);
+      for (let i = 0; i < ids.length; i += 500) {
+        const batch = ids.slice(i, i + 500);
+        await trx.deleteFrom('job_events').where('job_id', 'in', batch).execute();
+        await trx.deleteFrom('job_tables').where('job_id', 'in', batch).execute();
+        await trx.deleteFrom('checkpoints').where('job_id', 'in', batch).where('scope_key', 'like', 'job:%').execute();
+        await trx.deleteFrom('jobs').where('id', 'in', batch).execute();
+      }
+      return ids.length;
+    });
+    return { deleted, before: iso(cutoff) ?? '' };
   }
 
   async #view(row: JobRow): Promise<JobView> {

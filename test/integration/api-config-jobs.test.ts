@@ -79,3 +79,29 @@ describe('API: jobs of sync configs', () => {
     assert.equal(reply.body.error?.code, 'DBF_SYNC_CONFIG_DISABLED');
   });
 });
+
+describe('API: history retention', () => {
+  it('prunes only finished jobs older than the given age, never active ones', async () => {
+    const t = await createTestRuntime({ settings: { allow_test_jobs: true } });
+    try {
+      const { jobs, store } = t.runtime;
+      const old = await jobs.startTest({ tables: [] }, 'api');
+      await jobs.cancel(old.id);
+      await store.db.updateTable('jobs').set({ finished_at_ms: Date.now() - 40 * 86_400_000 }).where('id', '=', old.id).execute();
+      const recent = await jobs.startTest({ tables: [] }, 'api');
+      await jobs.cancel(recent.id);
+      const active = await jobs.startTest({ tables: [] }, 'api');
+      const bad = await call(t.app, 'DELETE', `${BASE}/jobs/history?older_than_days=0`);
+      assert.equal(bad.status, 400);
+      const reply = await call(t.app, 'DELETE', `${BASE}/jobs/history?older_than_days=30`);
+      assert.equal(reply.status, 200, reply.text);
+      assert.equal(dataOf<{ deleted: number }>(reply).deleted, 1);
+      assert.equal((await call(t.app, 'GET', `${BASE}/jobs/${old.id}`)).status, 404);
+      assert.equal((await call(t.app, 'GET', `${BASE}/jobs/${recent.id}`)).status, 200);
+      assert.equal(dataOf<JobView>(await call(t.app, 'GET', `${BASE}/jobs/${active.id}`)).status, 'pending');
+      assert.equal((await store.db.selectFrom('job_events').select('id').where('job_id', '=', old.id).execute()).length, 0);
+    } finally {
+      await t.close();
+    }
+  });
+});

@@ -38,6 +38,7 @@ export function registerJobRoutes(api: FastifyInstance, deps: JobRouteDeps): voi
     const page = await jobs.history(request.query);
     return ok(reply, page.items, { total: page.total, limit: page.limit, offset: page.offset });
   });
+  api.delete('/jobs/history', async (request, reply) => ok(reply, await jobs.prune(request.query)));
   api.get('/jobs/:id', async (request, reply) => ok(reply, await jobs.get(parseInput(idParams, request.params).id)));
   api.get('/jobs/:id/progress', async (request, reply) => {
     const job = await jobs.get(parseInput(idParams, request.params).id);
