@@ -34,6 +34,7 @@ export const JOB_EVENT_TYPES = [
   'job:created',
   'job:claimed',
   'job:progress',
+  'job:heartbeat',
   'job:cancel_requested',
   'job:reaped',
   'job:retried',

@@ -2,7 +2,11 @@ import { DbfError } from '../domain/errors.js';
 import type { Logger } from '../logging/logger.js';
 import { LeaseLostError } from './job-store.js';
 import type { JobStore, LeaseHolder } from './job-store.js';
+import type { ProgressReport } from './job-store.js';
 import type { ProgressTracker } from './progress-tracker.js';
+
+const PROGRESS_EVENT_MS = 2_000;
+const HEARTBEAT_EVENT_MS = 30_000;
 import { withTimeout } from './timing.js';
 import type { LeaseTiming } from './timing.js';
 
@@ -19,6 +23,9 @@ export class LeaseKeeper {
   #lastRenewal: number;
   #inFlight: Promise<void> = Promise.resolve();
   #stopped = false;
+  #lastProgressEvent: number;
+  #lastHeartbeatEvent: number;
+  #lastProgress = '';
 
   constructor(
     private readonly deps: { store: JobStore; timing: LeaseTiming; now: () => number; logger: Logger },
@@ -27,6 +34,8 @@ export class LeaseKeeper {
     private readonly controller: AbortController,
   ) {
     this.#lastRenewal = deps.now();
+    this.#lastProgressEvent = this.#lastRenewal;
+    this.#lastHeartbeatEvent = this.#lastRenewal;
   }
 
   start(): void {
@@ -49,9 +58,11 @@ export class LeaseKeeper {
 
   async #beat(): Promise<void> {
     const { store, timing, now, logger } = this.deps;
+    const snapshot = this.tracker.snapshot();
+    this.#noteLiveness(snapshot);
     const events = this.tracker.drainEvents();
     try {
-      const { cancelRequested } = await withTimeout(store.heartbeat(this.lease, now(), timing.leaseMs, this.tracker.snapshot(), events), timing.storeCallMs, 'heartbeat');
+      const { cancelRequested } = await withTimeout(store.heartbeat(this.lease, now(), timing.leaseMs, snapshot, events), timing.storeCallMs, 'heartbeat');
       this.#lastRenewal = now();
       if (cancelRequested) this.#abort(new DbfError('DBF_JOB_CANCELLED', 'the job was cancelled'));
     } catch (error) {
@@ -65,6 +76,26 @@ export class LeaseKeeper {
       if (silentFor >= timing.selfFenceMs) {
         this.#abort(new DbfError('DBF_LEASE_LOST', `job ${this.lease.jobId}: no heartbeat reached the store for ${silentFor} ms; stopping before the lease runs out`, { cause: error }));
       }
+    }
+  }
+
+  /**
+   * Puts `job:progress` (when progress moved, at most every PROGRESS_EVENT_MS) and `job:heartbeat`
+   * (every HEARTBEAT_EVENT_MS) into the event log at debug level: live readers (SSE, charts of rows/s)
+   * get a steady pulse without one log row per heartbeat.
+   */
+  #noteLiveness(snapshot: ProgressReport): void {
+    const at = this.deps.now();
+    const rows = snapshot.tables.reduce((n, t) => n + t.processed_rows, 0);
+    const bytes = snapshot.tables.reduce((n, t) => n + t.processed_bytes, 0);
+    const signature = `${rows}/${bytes}/${snapshot.current_table ?? ''}`;
+    if (signature !== this.#lastProgress && at - this.#lastProgressEvent >= PROGRESS_EVENT_MS) {
+      this.#lastProgress = signature;
+      this.#lastProgressEvent = at;
+      this.tracker.event('job:progress', 'debug', `${rows} rows copied${snapshot.current_table ? `, now ${snapshot.current_table}` : ''}`, undefined, { processed_rows: rows, processed_bytes: bytes, current_table: snapshot.current_table });
+    } else if (at - this.#lastHeartbeatEvent >= HEARTBEAT_EVENT_MS) {
+      this.#lastHeartbeatEvent = at;
+      this.tracker.event('job:heartbeat', 'debug', 'heartbeat', undefined, { processed_rows: rows });
     }
   }
 

@@ -77,4 +77,13 @@ describe('API: live events (SSE)', () => {
     assert.deepEqual(events.map((e) => e.id), done.items.slice(1).map((e) => e.id));
     assert.ok(events.every((e) => e.data.job_id === job.id));
   });
+
+  it('streams progress events (debug level) while a job runs longer than the progress interval', async () => {
+    const job = await t.runtime.jobs.startTest({ tables: [{ name: 'long', rows: 3500 }], step_rows: 50, step_ms: 50 }, 'api');
+    const { events } = await readEvents(`${base}/events?job_id=${job.id}`, {}, (e) => e.some((x) => x.type === 'job:finished'), 20_000);
+    const progress = events.filter((e) => e.type === 'job:progress').map((e) => (e.data as unknown as { data: { processed_rows: number } }).data.processed_rows);
+    assert.ok(progress.length >= 1, 'at least one progress event in a 3.5 s job');
+    assert.deepEqual(progress, [...progress].sort((a, b) => a - b), 'progress only grows');
+    assert.ok(progress.every((rows) => rows > 0 && rows <= 3500));
+  });
 });
