@@ -4,8 +4,12 @@ import { VERSION } from '../version.js';
 import { registerConfigCommand } from './commands/config-command.js';
 import { registerConnCommand } from './commands/conn-command.js';
 import { registerDemoCommand } from './commands/demo-command.js';
+import { registerJobsCommand } from './commands/jobs-command.js';
 import { registerNotLandedCommands } from './commands/not-landed-commands.js';
+import { registerRunCommand } from './commands/run-command.js';
 import { registerServeCommand } from './commands/serve-command.js';
+import { registerStatsDoctorCommands } from './commands/stats-doctor-commands.js';
+import { registerWorkerCommand } from './commands/worker-command.js';
 import { CliContext } from './context.js';
 import { ExitError } from './io.js';
 import type { CliIo } from './io.js';
@@ -45,10 +49,14 @@ export function buildProgram(io: CliIo, onContext: (ctx: CliContext) => void): C
     .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) });
 
   registerServeCommand(program, action);
+  registerWorkerCommand(program, action);
   registerDemoCommand(program, action);
   registerConnCommand(program, action);
   registerConfigCommand(program, action);
+  registerRunCommand(program, action);
+  registerJobsCommand(program, action);
   registerNotLandedCommands(program, action);
+  registerStatsDoctorCommands(program, action);
   for (const command of program.commands) inheritErrorHandling(command, io);
   return program;
 }

@@ -20,7 +20,7 @@ const COMMANDS = [
   ['serve'], ['worker'], ['sync'], ['demo'], ['run'], ['verify'], ['doctor'], ['stats'],
   ['conn'], ['conn', 'add'], ['conn', 'ls'], ['conn', 'test'], ['conn', 'rm'], ['conn', 'dbs'], ['conn', 'tables'],
   ['config'], ['config', 'create'], ['config', 'ls'], ['config', 'show'], ['config', 'rm'], ['config', 'export'], ['config', 'import'], ['config', 'validate'],
-  ['jobs'], ['jobs', 'ls'], ['jobs', 'show'], ['jobs', 'logs'], ['jobs', 'cancel'], ['jobs', 'watch'],
+  ['jobs'], ['jobs', 'ls'], ['jobs', 'show'], ['jobs', 'logs'], ['jobs', 'cancel'], ['jobs', 'watch'], ['jobs', 'start-test'],
 ];
 
 describe('CLI', () => {
@@ -95,11 +95,11 @@ describe('CLI', () => {
   });
 
   it('a command whose capability has not landed exits 2 with DBF_NOT_IMPLEMENTED naming it', async () => {
-    const result = await cli('jobs', 'ls');
+    const result = await cli('verify', '--from', 'a', '--to', 'b');
     assert.equal(result.exitCode, 2);
     assert.equal(result.stdout, '');
-    assert.equal(result.stderr, 'error DBF_NOT_IMPLEMENTED: the job lifecycle (dbferry jobs) has not landed yet\n');
-    const json = await cli('stats', '--json');
+    assert.equal(result.stderr, 'error DBF_NOT_IMPLEMENTED: verification (dbferry verify) has not landed yet\n');
+    const json = await cli('sync', '--from', 'a', '--to', 'b', '--json');
     assert.equal(json.exitCode, 2);
     assert.equal(JSON.parse(json.stdout).error.code, 'DBF_NOT_IMPLEMENTED');
   });

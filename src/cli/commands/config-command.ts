@@ -3,11 +3,12 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { DbfError, oneLine } from '../../domain/errors.js';
+import type { ErrorCode } from '../../domain/errors.js';
 import { printJson, renderTable } from '../output.js';
 import type { CliAction } from '../program.js';
 
-/** Reads a sync config file: JSON or YAML (JSON is YAML, so one parser reads both). */
-export function readConfigFile(path: string, cwd: string): unknown {
+/** Reads a sync config (or test job) file: JSON or YAML (JSON is YAML, so one parser reads both). */
+export function readConfigFile(path: string, cwd: string, invalid: ErrorCode = 'DBF_INVALID_SYNC_CONFIG'): unknown {
   const full = resolve(cwd, path);
   let text: string;
   try {
@@ -18,7 +19,7 @@ export function readConfigFile(path: string, cwd: string): unknown {
   try {
     return parseYaml(text);
   } catch (error) {
-    throw new DbfError('DBF_INVALID_SYNC_CONFIG', `${full} is neither valid JSON nor YAML: ${oneLine(error instanceof Error ? error.message : String(error))}`, { cause: error });
+    throw new DbfError(invalid, `${full} is neither valid JSON nor YAML: ${oneLine(error instanceof Error ? error.message : String(error))}`, { cause: error });
   }
 }
 

@@ -14,12 +14,6 @@ export function registerNotLandedCommands(program: Command, action: CliAction): 
     });
 
   program
-    .command('worker')
-    .description('run a worker only')
-    .option('--concurrency <n>', 'jobs run at once')
-    .action(notLanded('the worker (job lifecycle)'));
-
-  program
     .command('sync')
     .description('one-shot copy from SRC to DST, recorded in history as a job')
     .requiredOption('--from <src>', 'source URL or saved connection name')
@@ -40,27 +34,10 @@ export function registerNotLandedCommands(program: Command, action: CliAction): 
     .action(notLanded('the copy engine (dbferry sync)'));
 
   program
-    .command('run')
-    .description('start a job for a saved sync config')
-    .argument('<config>', 'config id or name')
-    .option('--wait', 'wait for the job to finish')
-    .action(notLanded('the job lifecycle (dbferry run)'));
-
-  const jobs = program.command('jobs').description('list, inspect, follow and cancel jobs');
-  jobs.command('ls').description('list jobs').option('--active', 'only pending and running jobs').option('--status <status>', 'only jobs in this status').action(notLanded('the job lifecycle (dbferry jobs)'));
-  jobs.command('show').description('show one job with per-table progress').argument('<id>').action(notLanded('the job lifecycle (dbferry jobs)'));
-  jobs.command('logs').description("print a job's log").argument('<id>').option('--follow', 'keep printing new lines').action(notLanded('the job lifecycle (dbferry jobs)'));
-  jobs.command('cancel').description('cancel a pending or running job').argument('<id>').action(notLanded('the job lifecycle (dbferry jobs)'));
-  jobs.command('watch').description("follow a job's lifecycle live").argument('<id>').action(notLanded('the job lifecycle (dbferry jobs)'));
-
-  program
     .command('verify')
     .description('compare row counts and checksums of SRC and DST')
     .requiredOption('--from <src>', 'source URL or saved connection name')
     .requiredOption('--to <dst>', 'target URL or saved connection name')
     .option('--tables <list>', 'only these tables')
     .action(notLanded('verification (dbferry verify)'));
-
-  program.command('doctor').description('find and settle zombie jobs').option('--fix', 'settle what is found').action(notLanded('the zombie doctor (job lifecycle)'));
-  program.command('stats').description('job statistics from the store').action(notLanded('job statistics (job lifecycle)'));
 }
