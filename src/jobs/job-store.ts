@@ -282,7 +282,9 @@ export class JobStore {
       const set =
         outcome === 'retried'
           ? { status: 'pending', attempt: job.attempt + 1, worker_id: null, lease_token: null, lease_expires_at_ms: null, heartbeat_at_ms: null, claimed_at_ms: null, current_table: null, reaped_count: job.reaped_count + 1, updated_at_ms: now }
-          : { status: outcome, finished_at_ms: now, lease_expires_at_ms: null, current_table: null, reaped_count: job.reaped_count + 1, updated_at_ms: now,
+          : // The token is cleared: `finish` reads "status as reported + my token" as its own earlier commit,
+            // so a stale owner whose job a settle failed or cancelled must not find its token here.
+            { status: outcome, finished_at_ms: now, lease_token: null, lease_expires_at_ms: null, current_table: null, reaped_count: job.reaped_count + 1, updated_at_ms: now,
               error_code: outcome === 'failed' ? reason.code : null, error_message: outcome === 'failed' ? reason.message : null };
       const result = await update.set(set).executeTakeFirst();
       if (Number(result.numUpdatedRows) !== 1) return null;

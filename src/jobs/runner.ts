@@ -1,6 +1,7 @@
 import { DbfError, toDbfError } from '../domain/errors.js';
 import type { Logger } from '../logging/logger.js';
 import type { JobRow } from '../store/schema.js';
+import { checkpointCall } from './checkpoint-calls.js';
 import { finishWithRetry } from './finisher.js';
 import { outcomeOf } from './job-outcome.js';
 import type { JobStore, LeaseHolder } from './job-store.js';
@@ -171,7 +172,8 @@ export class Runner {
   }
 
   #context(job: JobRow, tables: TaskContext['tables'], lease: LeaseHolder, tracker: ProgressTracker, signal: AbortSignal): TaskContext {
-    const { store, timing, now } = this.deps;
+    const { store, timing, now, logger } = this.deps;
+    const retry = { timing, logger, signal, jobId: job.id };
     return {
       job,
       tables,
@@ -179,8 +181,8 @@ export class Runner {
       progress: tracker,
       now,
       log: (level, message, options = {}) => tracker.event('job:log', level, message, options.table, options.data),
-      saveCheckpoint: (scopeKey, tableName, data) => withTimeout(store.saveCheckpoint(lease, scopeKey, tableName, data, now()), timing.storeCallMs, 'checkpoint'),
-      loadCheckpoint: (scopeKey) => withTimeout(store.loadCheckpoint(scopeKey), timing.storeCallMs, 'checkpoint read'),
+      saveCheckpoint: (scopeKey, tableName, data) => checkpointCall(() => store.saveCheckpoint(lease, scopeKey, tableName, data, now()), 'checkpoint write', retry),
+      loadCheckpoint: (scopeKey) => checkpointCall(() => store.loadCheckpoint(scopeKey), 'checkpoint read', retry),
     };
   }
 

@@ -59,7 +59,7 @@ function createDialect(location: StoreLocation) {
     }
     case 'postgres':
       return new PostgresDialect({
-        pool: new pg.Pool({
+        pool: withClientErrorListeners(new pg.Pool({
           host: spec.host ?? undefined,
           port: spec.port ?? undefined,
           user: spec.username ?? undefined,
@@ -73,7 +73,7 @@ function createDialect(location: StoreLocation) {
             getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
               oid === PG_INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
           },
-        }),
+        })),
       });
     case 'mysql':
       return new MysqlDialect({
@@ -91,6 +91,21 @@ function createDialect(location: StoreLocation) {
         }),
       });
   }
+}
+
+/**
+ * A pg client that loses its socket while checked out (a transaction in flight when the store goes
+ * away) emits 'error' with no listener attached, which would crash the process. The same error also
+ * rejects the query in flight, and that rejection is what callers handle (the finisher retries, the
+ * lease keeper fences itself); the pool drops the broken client on release. So the event itself carries
+ * nothing more to act on: the listener only keeps it from becoming an uncaught exception. Errors of
+ * idle clients are re-emitted by the pool as its own 'error', handled the same way.
+ */
+function withClientErrorListeners(pool: pg.Pool): pg.Pool {
+  const alsoRejectsTheQuery = (): void => undefined;
+  pool.on('connect', (client) => client.on('error', alsoRejectsTheQuery));
+  pool.on('error', alsoRejectsTheQuery);
+  return pool;
 }
 
 /**
