@@ -11,7 +11,6 @@ import { openStore } from './store/open-store.js';
 import type { Store } from './store/open-store.js';
 import { resolveStoreLocation } from './store/store-url.js';
 import { VERSION } from './version.js';
-import { hostname } from 'node:os';
 import { Doctor } from './jobs/doctor.js';
 import { computeStats } from './jobs/job-stats.js';
 import type { JobStats } from './jobs/job-stats.js';
@@ -24,7 +23,7 @@ import type { Task } from './jobs/task.js';
 import { testTask } from './jobs/test-task.js';
 import { leaseTiming } from './jobs/timing.js';
 import type { LeaseTiming } from './jobs/timing.js';
-import { isPidAlive, newWorkerIdentity } from './jobs/worker-identity.js';
+import { isPidAlive, newWorkerIdentity, thisProcess } from './jobs/worker-identity.js';
 import { WorkerRegistry } from './jobs/worker-registry.js';
 
 /**
@@ -86,7 +85,7 @@ export async function openRuntime(settings: Settings, logger: Logger): Promise<R
     await Promise.allSettled(runners.map((r) => r.stop()));
     await store.close();
   };
-  const doctor = new Doctor({ db: store.db, store: jobStore, timing, now, host: hostname(), isPidAlive });
+  const doctor = new Doctor({ db: store.db, store: jobStore, timing, now, self: thisProcess(), isPidAlive });
   const stats = (): Promise<JobStats> => computeStats(store.db, now());
   return { settings, logger, store, connections, configs, jobs, jobStore, workers, timing, doctor, stats, startWorker, close };
 }

@@ -1,7 +1,7 @@
 import type { Logger } from '../logging/logger.js';
 import type { JobStore } from './job-store.js';
 import type { LeaseTiming } from './timing.js';
-import { parseWorkerId } from './worker-identity.js';
+import { isOwnerGone } from './worker-identity.js';
 import type { WorkerIdentity } from './worker-identity.js';
 
 export interface ReaperDeps {
@@ -39,9 +39,7 @@ export class Reaper {
     const { store, now, self, isPidAlive, logger } = this.deps;
     let settled = 0;
     for (const job of await store.findRunning()) {
-      const owner = job.worker_id === null ? null : parseWorkerId(job.worker_id);
-      if (!owner || owner.host !== self.host || job.worker_id === self.id) continue;
-      if (owner.pid !== self.pid && isPidAlive(owner.pid)) continue;
+      if (!isOwnerGone(job.worker_id, self, isPidAlive)) continue;
       const outcome = await store.settleLost(job.id, job.lease_token, now(), { code: 'DBF_WORKER_LOST', message: `worker ${job.worker_id} is gone (found at start-up of ${self.id})` });
       if (outcome) {
         settled += 1;

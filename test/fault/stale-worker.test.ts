@@ -165,7 +165,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     let s: Store;
     const now = (): number => Date.now();
     const reaper = (store: JobStore): Reaper =>
-      new Reaper({ store, timing: leaseTiming(LEASE), now, logger: silentLogger(), self: { id: 'reaper-host/2/abcd', host: 'reaper-host', pid: 2 }, isPidAlive: () => true });
+      new Reaper({ store, timing: leaseTiming(LEASE), now, logger: silentLogger(), self: { id: 'reaper-host/2/abcd-1', host: 'reaper-host', pid: 2, boot: 'abcd' }, isPidAlive: () => true });
 
     before(async () => {
       temp = await createTempStore(dialect);
