@@ -238,6 +238,11 @@ describe('loadSettings environment', () => {
       DBFERRY_SERVER_PORT: '9090',
       DBFERRY_SERVER_BODY_LIMIT_BYTES: '2048',
       DBFERRY_CONNECT_TIMEOUT_MS: '3000',
+      DBFERRY_LEASE_MS: '9000',
+      DBFERRY_MAX_CONCURRENCY: '6',
+      DBFERRY_MAX_ATTEMPTS: '5',
+      DBFERRY_JOB_TIMEOUT_MS: '60000',
+      DBFERRY_ALLOW_TEST_JOBS: 'true',
     };
     assert.deepEqual(Object.keys(env).sort(), Object.keys(SETTING_KEYS).map(envName).sort(), 'this test covers every key');
     assert.deepEqual(load({ env }), {
@@ -247,7 +252,19 @@ describe('loadSettings environment', () => {
       log: { level: 'warn', format: 'json' },
       server: { host: '0.0.0.0', port: 9090, body_limit_bytes: 2048 },
       connect_timeout_ms: 3000,
+      lease_ms: 9000,
+      max_concurrency: 6,
+      max_attempts: 5,
+      job_timeout_ms: 60000,
+      allow_test_jobs: true,
     });
+  });
+
+  it('reads a boolean key from true/false/1/0 and refuses anything else naming the variable', () => {
+    assert.equal(load({ env: { DBFERRY_ALLOW_TEST_JOBS: '1' } }).allow_test_jobs, true);
+    assert.equal(load({ env: { DBFERRY_ALLOW_TEST_JOBS: 'false' } }).allow_test_jobs, false);
+    assert.equal(load({ env: {} }).allow_test_jobs, false);
+    fails({ env: { DBFERRY_ALLOW_TEST_JOBS: 'maybe' } }, 'DBF_CONFIG_INVALID', /DBFERRY_ALLOW_TEST_JOBS/);
   });
 });
 
