@@ -124,6 +124,32 @@ describe('jobs CLI in one process', () => {
     assert.equal((await cli(home, 'jobs', 'show', 'no-such-job')).exitCode, 2);
   });
 
+  it('jobs prune deletes finished jobs older than N days only; a bad --older-than-days exits 2 and deletes nothing', async () => {
+    const pruneHome = newHome();
+    const old = await started(pruneHome, spec(pruneHome, 'long', LONG));
+    assert.equal((await cli(pruneHome, 'jobs', 'cancel', old)).exitCode, 0);
+    const active = await started(pruneHome, spec(pruneHome, 'long', LONG));
+    const runtime = await storeOf(pruneHome);
+    try {
+      await runtime.store.db.updateTable('jobs').set({ finished_at_ms: Date.now() - 10 * 86_400_000 }).where('id', '=', old).execute();
+    } finally {
+      await runtime.close();
+    }
+    for (const bad of ['0', 'ten', '-3']) {
+      const refused = await cli(pruneHome, 'jobs', 'prune', '--older-than-days', bad);
+      assert.equal(refused.exitCode, 2, bad);
+      assert.match(refused.stderr, /^error DBF_USAGE: --older-than-days must be an integer/);
+    }
+    assert.equal((await show(pruneHome, old)).status, 'cancelled', 'nothing deleted by a refused prune');
+    const none = await cli(pruneHome, 'jobs', 'prune', '--older-than-days', '30', '--json');
+    assert.equal(data<{ deleted: number }>(none).deleted, 0);
+    const pruned = await cli(pruneHome, 'jobs', 'prune', '--older-than-days', '7');
+    assert.equal(pruned.exitCode, 0, pruned.stderr);
+    assert.match(pruned.stdout, /^deleted 1 finished job\(s\) that ended before \d{4}-/);
+    assert.equal((await cli(pruneHome, 'jobs', 'show', old)).exitCode, 2);
+    assert.equal((await show(pruneHome, active)).status, 'pending');
+  });
+
   it('start-test is refused without allow_test_jobs, and for an invalid spec', async () => {
     const off = await dbferry([...global(home), 'jobs', 'start-test', spec(home, 'quick', QUICK)], { cwd: home, env: {} });
     assert.equal(off.exitCode, 2);

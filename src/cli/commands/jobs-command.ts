@@ -24,7 +24,7 @@ interface LsOptions {
   readonly offset?: string;
 }
 
-/** `dbferry jobs ls | show | logs | cancel | watch | start-test`: thin over JobService, all read from the store. */
+/** `dbferry jobs ls | show | logs | cancel | watch | prune | start-test`: thin over JobService, all read from the store. */
 export function registerJobsCommand(program: Command, action: CliAction): void {
   const jobs = program.command('jobs').description('list, inspect, follow and cancel jobs');
 
@@ -98,6 +98,19 @@ export function registerJobsCommand(program: Command, action: CliAction): void {
     .description("follow a job's lifecycle live; exit 0 when it completed and left the active list soundly")
     .argument('<id>', 'job id')
     .action(action(async (ctx, [id]) => watchJob(ctx, id)));
+
+  jobs
+    .command('prune')
+    .description('delete finished jobs (with their tables and events) older than N days; active jobs are never touched')
+    .requiredOption('--older-than-days <n>', 'finished more than this many days ago (1 or more)')
+    .action(
+      action(async (ctx, _args, opts: { olderThanDays: string }) => {
+        const days = intOption('--older-than-days', opts.olderThanDays, 1, 36_500);
+        const result = await (await ctx.runtime()).jobs.prune({ older_than_days: days });
+        if (ctx.json) return printJson(ctx.io, result);
+        ctx.say(`deleted ${result.deleted} finished job(s) that ended before ${result.before}`);
+      }),
+    );
 
   jobs
     .command('start-test')
