@@ -17,6 +17,7 @@ import type { JobStats } from './jobs/job-stats.js';
 import { JobService } from './jobs/job-service.js';
 import { JobStore } from './jobs/job-store.js';
 import { Reaper } from './jobs/reaper.js';
+import { AlertDispatcher } from './jobs/alert-dispatcher.js';
 import { Runner } from './jobs/runner.js';
 import { syncTaskPlaceholder } from './jobs/sync-task-placeholder.js';
 import type { Task } from './jobs/task.js';
@@ -42,7 +43,7 @@ export interface Runtime {
   readonly timing: LeaseTiming;
   readonly doctor: Doctor;
   stats(): Promise<JobStats>;
-  /** Starts a worker (runner + reaper) in this process; `close` stops it. */
+  /** Starts a worker (runner + reaper, and the alert dispatcher when a webhook is set) in this process; `close` stops it. */
   startWorker(options?: { concurrency?: number }): Promise<Runner>;
   close(): Promise<void>;
 }
@@ -73,7 +74,11 @@ export async function openRuntime(settings: Settings, logger: Logger): Promise<R
   const tasks = new Map<string, Task>([[syncTaskPlaceholder.name, syncTaskPlaceholder]]);
   if (settings.allow_test_jobs) tasks.set(testTask.name, testTask);
 
+  // Alerts go out from processes that run workers (serve, worker, run --wait): where jobs get reaped.
+  const webhookUrl = settings.alerts.webhook_url;
+  const alerts = webhookUrl === undefined ? null : new AlertDispatcher({ db: store.db, webhookUrl, now, logger });
   const startWorker = async (options: { concurrency?: number } = {}): Promise<Runner> => {
+    if (alerts && runners.length === 0) alerts.start();
     const identity = newWorkerIdentity();
     const reaper = new Reaper({ store: jobStore, timing, now, logger, self: identity, isPidAlive });
     const runner = new Runner({ store: jobStore, workers, reaper, tasks, identity, timing, concurrency: options.concurrency ?? settings.max_concurrency, now, logger });
@@ -83,6 +88,7 @@ export async function openRuntime(settings: Settings, logger: Logger): Promise<R
   };
   const close = async (): Promise<void> => {
     await Promise.allSettled(runners.map((r) => r.stop()));
+    await alerts?.stop();
     await store.close();
   };
   const doctor = new Doctor({ db: store.db, store: jobStore, timing, now, self: thisProcess(), isPidAlive });

@@ -243,6 +243,7 @@ describe('loadSettings environment', () => {
       DBFERRY_MAX_ATTEMPTS: '5',
       DBFERRY_JOB_TIMEOUT_MS: '60000',
       DBFERRY_ALLOW_TEST_JOBS: 'true',
+      DBFERRY_ALERTS_WEBHOOK_URL: 'https://hooks.example.com/dbferry',
     };
     assert.deepEqual(Object.keys(env).sort(), Object.keys(SETTING_KEYS).map(envName).sort(), 'this test covers every key');
     assert.deepEqual(load({ env }), {
@@ -257,6 +258,7 @@ describe('loadSettings environment', () => {
       max_attempts: 5,
       job_timeout_ms: 60000,
       allow_test_jobs: true,
+      alerts: { webhook_url: 'https://hooks.example.com/dbferry' },
     });
   });
 

@@ -54,6 +54,16 @@ export const settingsSchema = z
     job_timeout_ms: z.number().int().min(0).max(30 * 86_400_000),
     /** Lets workers run the built-in test task (tests and demos of the lifecycle only). */
     allow_test_jobs: z.boolean(),
+    alerts: z
+      .object({
+        /** Where reaped and failed jobs are announced (POST, JSON); no alerts when unset. */
+        webhook_url: z
+          .string()
+          .url()
+          .refine((url) => /^https?:\/\//i.test(url), 'must be an http:// or https:// URL')
+          .optional(),
+      })
+      .strict(),
   })
   .strict();
 
@@ -76,6 +86,7 @@ export const SETTING_KEYS: Readonly<Record<string, Kind>> = {
   max_attempts: 'int',
   job_timeout_ms: 'int',
   allow_test_jobs: 'bool',
+  'alerts.webhook_url': 'string',
 };
 
 export const DEFAULT_SETTINGS = {
@@ -88,6 +99,7 @@ export const DEFAULT_SETTINGS = {
   max_attempts: 3,
   job_timeout_ms: 24 * 3_600_000,
   allow_test_jobs: false,
+  alerts: {},
 } as const;
 
 type Tree = { [key: string]: unknown };

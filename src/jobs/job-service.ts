@@ -176,6 +176,7 @@ export class JobService {
       for (let i = 0; i < ids.length; i += 500) {
         const batch = ids.slice(i, i + 500);
         await trx.deleteFrom('job_events').where('job_id', 'in', batch).execute();
+        await trx.deleteFrom('job_alerts').where('job_id', 'in', batch).execute();
         await trx.deleteFrom('job_tables').where('job_id', 'in', batch).execute();
         await trx.deleteFrom('checkpoints').where('job_id', 'in', batch).where('scope_key', 'like', 'job:%').execute();
         await trx.deleteFrom('jobs').where('id', 'in', batch).execute();

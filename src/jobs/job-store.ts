@@ -347,13 +347,26 @@ async function assertLease(trx: Trx, lease: LeaseHolder, now: number): Promise<v
   if (Number(result.numUpdatedRows) !== 1) throw new LeaseLostError(lease.jobId);
 }
 
+/**
+ * Appends events; an event worth an alert (a reaped job, a failed job) also goes to the `job_alerts`
+ * outbox in the same transaction, so the webhook learns of exactly the changes that committed.
+ */
 async function insertEvents(trx: Trx, jobId: string, events: readonly JobEventInput[]): Promise<void> {
   for (const e of events) {
     await trx
       .insertInto('job_events')
       .values({ job_id: jobId, at_ms: e.at_ms, level: e.level, type: e.type, table_name: e.table_name ?? null, message: e.message, data: e.data === undefined ? null : JSON.stringify(e.data) })
       .execute();
+    const alert = alertOf(e);
+    if (alert) await trx.insertInto('job_alerts').values({ job_id: jobId, kind: alert.kind, code: alert.code, message: e.message, created_at_ms: e.at_ms, next_attempt_at_ms: e.at_ms }).execute();
   }
+}
+
+function alertOf(e: JobEventInput): { kind: 'job.reaped' | 'job.failed'; code: string | null } | null {
+  const data = (e.data ?? {}) as { code?: string; status?: string; error?: { code?: string } | null };
+  if (e.type === 'job:reaped') return { kind: 'job.reaped', code: data.code ?? null };
+  if (e.type === 'job:finished' && data.status === 'failed') return { kind: 'job.failed', code: data.error?.code ?? null };
+  return null;
 }
 
 async function writeTableProgress(trx: Trx, jobId: string, tables: readonly TableProgress[]): Promise<void> {

@@ -3,6 +3,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import { DbfError } from '../domain/errors.js';
 import { initialMigration } from './migrations/0001-initial.js';
 import { jobLifecycleMigration } from './migrations/0002-job-lifecycle.js';
+import { jobAlertsMigration } from './migrations/0003-job-alerts.js';
 import { storeUnavailable } from './open-store.js';
 import type { Store } from './open-store.js';
 import type { StoreDialect } from './store-url.js';
@@ -17,10 +18,11 @@ export function migrationsFor(dialect: StoreDialect): Record<string, Migration> 
   return {
     '0001-initial': initialMigration(dialect),
     '0002-job-lifecycle': jobLifecycleMigration,
+    '0003-job-alerts': jobAlertsMigration(dialect),
   };
 }
 
-export const LATEST_MIGRATION = '0002-job-lifecycle';
+export const LATEST_MIGRATION = '0003-job-alerts';
 const MIGRATION_TABLE = 'dbferry_migrations';
 
 class StaticProvider implements MigrationProvider {

@@ -147,6 +147,21 @@ export interface WorkersTable {
   stopped_at_ms: number | null;
 }
 
+export interface JobAlertsTable {
+  id: Generated<number>;
+  job_id: string;
+  /** `job.reaped` or `job.failed`. */
+  kind: string;
+  code: string | null;
+  message: string;
+  created_at_ms: number;
+  attempts: Generated<number>;
+  next_attempt_at_ms: number;
+  claimed_until_ms: number | null;
+  delivered_at_ms: number | null;
+  last_error: string | null;
+}
+
 export interface StoreSchema {
   connections: ConnectionsTable;
   sync_configs: SyncConfigsTable;
@@ -157,11 +172,13 @@ export interface StoreSchema {
   checkpoints: CheckpointsTable;
   job_locks: JobLocksTable;
   workers: WorkersTable;
+  job_alerts: JobAlertsTable;
 }
 
 export type JobRow = Selectable<JobsTable>;
 export type JobTableRow = Selectable<JobTablesTable>;
 export type JobEventRow = Selectable<JobEventsTable>;
+export type JobAlertRow = Selectable<JobAlertsTable>;
 
 export type ConnectionRow = Selectable<ConnectionsTable>;
 export type NewConnectionRow = Insertable<ConnectionsTable>;

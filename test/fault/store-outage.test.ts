@@ -48,8 +48,12 @@ function watch(jobs: JobService, id: string): { stop: () => Promise<Array<{ stat
   const loop = (async () => {
     while (on) {
       try {
+        // Two reads are not one snapshot: a sample whose status changed between them straddles the
+        // final write and says nothing, so it is dropped.
+        const before = (await jobs.get(id)).status;
         const active = (await jobs.active()).some((j) => j.id === id);
-        samples.push({ status: (await jobs.get(id)).status, active });
+        const after = (await jobs.get(id)).status;
+        if (before === after) samples.push({ status: after, active });
       } catch {
         // the observer reads the store directly; it is not the one cut
       }
