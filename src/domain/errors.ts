@@ -70,6 +70,9 @@ export const ERROR_CATALOGUE = {
   DBF_LEASE_LOST: spec("the worker lost the job's lease; another attempt owns it now", 409, 1, true),
   DBF_TASK_FAILED: spec('the task failed', 500, 1),
   DBF_LIFECYCLE_UNSOUND: spec('the job broke a lifecycle invariant', 500, 1),
+  // The copy itself.
+  DBF_COPY_FAILED: spec('copying a table failed', 500, 1),
+  DBF_VERIFY_MISMATCH: spec('the copy differs from the source', 500, 1),
   // Everything else.
   DBF_NOT_IMPLEMENTED: spec('this capability has not landed yet', 501, 2),
   DBF_INTERRUPTED: spec('interrupted', 499, 130),

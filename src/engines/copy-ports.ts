@@ -1,0 +1,134 @@
+import type { ConnectionSpec } from '../domain/connection-url.js';
+
+/**
+ * What the copy engine (src/sync/) asks of a database engine to clone tables. Copies are between two
+ * databases of one engine (MySQL/MariaDB → MySQL/MariaDB, SQLite → SQLite), so one CopyEngine per
+ * engine serves both ends; sync/ holds the plan, the order, checkpoints, verification and progress,
+ * and never looks at SQL.
+ *
+ * Values travel as the engine hands them over, never decoded into JS types: MySQL's text-protocol
+ * bytes (performance.md: decoding DOUBLE, JSON or dates is what corrupted copies, and costs most of
+ * the client CPU), SQLite's stored values. A row is therefore an opaque `readonly unknown[]` in the
+ * order of `CopyTable.copied`; only the engine that read it writes it.
+ */
+
+export interface CopyColumn {
+  readonly name: string;
+  /** Generated columns are recomputed by the target, never inserted. */
+  readonly generated: boolean;
+}
+
+export interface CopyTable {
+  readonly name: string;
+  /** Every column in table order. */
+  readonly columns: readonly CopyColumn[];
+  /** The columns a row carries: all but the generated ones. */
+  readonly copied: readonly string[];
+  /** Primary key columns in key order; empty when the table has none (then it is copied whole). */
+  readonly primaryKey: readonly string[];
+  /** Tables of the same database this one's foreign keys point at (itself excluded). */
+  readonly references: readonly string[];
+  readonly rowEstimate: number;
+  readonly sizeBytes: number;
+}
+
+/**
+ * A position in a table's primary-key order, JSON-safe for checkpoints (the engine encodes its raw
+ * key values, e.g. as base64). Rows strictly after it are still to copy.
+ */
+export type KeyPosition = readonly string[];
+
+export interface RowBatch {
+  readonly rows: ReadonlyArray<readonly unknown[]>;
+  /** Approximate size of the batch's values in bytes (what progress reports and batches are cut by). */
+  readonly bytes: number;
+  /** The key of the batch's last row; null for a table without a primary key. */
+  readonly lastKey: KeyPosition | null;
+}
+
+export interface ReadOptions {
+  /** Copy rows after this key (resume); null from the start. */
+  readonly after: KeyPosition | null;
+  /** A batch is cut at this many rows … */
+  readonly batchRows: number;
+  /** … or at this many bytes, whichever comes first. */
+  readonly batchBytes: number;
+  readonly signal: AbortSignal;
+}
+
+export interface TableChecksum {
+  readonly rows: number;
+  /** Equal on both sides iff the rows are equal (engine-defined, compared as text). */
+  readonly checksum: string;
+}
+
+/** A range of the key order whose rows differ between source and target. */
+export interface DifferingRange {
+  /** Human-readable, e.g. `id 1001 … 2000`. */
+  readonly range: string;
+  readonly sourceRows: number;
+  readonly targetRows: number;
+}
+
+export interface CopySource {
+  /** `SELECT VERSION()` and friends, for the plan. */
+  describe(): string;
+  /** Base tables of the database (views left out), sorted by name. */
+  listTables(): Promise<string[]>;
+  table(name: string): Promise<CopyTable>;
+  /** The table's DDL as the engine prints it (`SHOW CREATE TABLE`, sqlite_schema.sql). */
+  createStatement(name: string): Promise<string>;
+  /**
+   * Starts one consistent read (a snapshot): the rows and the checksum of a table are read inside one,
+   * so they describe the same instant even while the source is being written.
+   */
+  beginRead(): Promise<void>;
+  endRead(): Promise<void>;
+  /**
+   * Streams the table's rows in primary-key order (whole, in one consistent read, without one), with
+   * backpressure: the next batch is read only when the consumer asks for it.
+   */
+  readRows(table: CopyTable, options: ReadOptions): AsyncIterable<RowBatch>;
+  checksum(table: CopyTable): Promise<TableChecksum>;
+  /** Stops this session's statement in flight (cancel): KILL QUERY on a server. */
+  interrupt(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface CopyTarget {
+  describe(): string;
+  /** Creates the target database when missing, with the source's charset and collation. */
+  ensureDatabase(): Promise<'created' | 'exists'>;
+  tableExists(name: string): Promise<boolean>;
+  /**
+   * Creates `name` from the source's DDL of `sourceName`, rewritten for the target (name, and no
+   * foreign keys: they are added by `swapIn`, once the live table's constraint names are free).
+   */
+  createTable(name: string, sourceDdl: string, sourceName: string): Promise<void>;
+  dropTable(name: string): Promise<void>;
+  /** Empties a table (strategy truncate). */
+  truncate(name: string): Promise<void>;
+  /** Deletes the rows after `after` (a resumed load re-copies them, so none is doubled). */
+  deleteAfter(table: CopyTable, name: string, after: KeyPosition | null): Promise<number>;
+  /** Inserts one batch into `name`; fails when the server changed or dropped a value (warnings). */
+  writeRows(table: CopyTable, name: string, rows: ReadonlyArray<readonly unknown[]>): Promise<void>;
+  /**
+   * Puts `shadow` in the place of `live` (atomically where the engine can), with the source DDL's
+   * foreign keys, and drops what was live.
+   */
+  swapIn(shadow: string, live: string, sourceDdl: string, sourceName: string): Promise<void>;
+  /** Adds the source DDL's foreign keys to a table created without them (strategy truncate, new table). */
+  addForeignKeys(name: string, sourceDdl: string, sourceName: string): Promise<void>;
+  checksum(table: CopyTable, name: string): Promise<TableChecksum>;
+  interrupt(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface CopyEngine {
+  /** Opens the source database for a consistent read. */
+  openSource(spec: ConnectionSpec, options: { timeoutMs: number }): Promise<CopySource>;
+  /** Opens the target database (created by ensureDatabase if missing). `source` supplies charset and collation. */
+  openTarget(spec: ConnectionSpec, source: CopySource, options: { timeoutMs: number }): Promise<CopyTarget>;
+  /** Compares key ranges of one table on both sides; called when checksums differ, to name where. */
+  differingRanges(source: CopySource, target: CopyTarget, table: CopyTable, targetName: string): Promise<DifferingRange[]>;
+}

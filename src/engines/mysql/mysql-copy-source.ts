@@ -1,0 +1,238 @@
+import type { Connection } from 'mysql2/promise';
+import type { ConnectionSpec } from '../../domain/connection-url.js';
+import { DbfError } from '../../domain/errors.js';
+import type { CopySource, CopyTable, KeyPosition, ReadOptions, RowBatch, TableChecksum } from '../copy-ports.js';
+import { asRows, toNumber, toText } from '../rows.js';
+import { closeCopyConnections, copyFailed, killQueries, openCopyConnections } from './mysql-copy-connection.js';
+import type { CopyConnections } from './mysql-copy-connection.js';
+import { afterKeyCondition, keyLiteral, quoteIdent, quoteIdentBinary } from './mysql-sql.js';
+
+/** A MySQL table with what its SQL needs beyond the port's view: column data types. */
+export interface MysqlCopyTable extends CopyTable {
+  readonly database: string;
+  /** information_schema DATA_TYPE of every copied column, in `copied` order. */
+  readonly types: readonly string[];
+  /** Positions of the primary key's columns within `copied`. */
+  readonly keyIndexes: readonly number[];
+}
+
+type RawRow = ReadonlyArray<Buffer | null>;
+
+/** Every value as the server's bytes (text protocol), NULL as null: nothing is decoded. */
+const rawValue = (field: { buffer(): Buffer | null }): Buffer | null => field.buffer();
+
+export function asMysqlTable(table: CopyTable): MysqlCopyTable {
+  if (!('types' in table)) throw new TypeError(`table ${table.name} was not described by the MySQL engine`);
+  return table as MysqlCopyTable;
+}
+
+export function encodeKey(row: RawRow, keyIndexes: readonly number[]): KeyPosition {
+  return keyIndexes.map((i) => (row[i] ?? Buffer.alloc(0)).toString('base64'));
+}
+
+export function keyCondition(table: MysqlCopyTable, key: KeyPosition): string {
+  const literals = table.keyIndexes.map((index, i) => keyLiteral(Buffer.from(key[i] ?? '', 'base64'), table.types[index] ?? ''));
+  return afterKeyCondition(table.primaryKey, literals);
+}
+
+/**
+ * The checksum both ends compute with the same SQL (so it compares equal across servers of one
+ * engine): row count, and the XOR of a 128-bit MD5 per row over every copied column as bytes, with a
+ * NULL map so that NULL and '' differ. Unlike CHECKSUM TABLE it runs inside the reader's snapshot, so
+ * it describes exactly the rows that were copied, even while the source is being written.
+ */
+export function checksumSql(table: MysqlCopyTable, qualifiedName: string, where = ''): string {
+  const columns = table.copied.map((c) => `CAST(${quoteIdentBinary(c)} AS BINARY)`);
+  const nulls = table.copied.map((c) => `ISNULL(${quoteIdentBinary(c)})`);
+  const row = `MD5(CONCAT_WS(_binary'#', ${[...columns, `CONCAT(${nulls.join(', ')})`].join(', ')}))`;
+  return `SELECT COUNT(*) AS n,
+    COALESCE(BIT_XOR(CAST(CONV(SUBSTRING(${row}, 1, 16), 16, 10) AS UNSIGNED)), 0) AS h1,
+    COALESCE(BIT_XOR(CAST(CONV(SUBSTRING(${row}, 17, 16), 16, 10) AS UNSIGNED)), 0) AS h2
+    FROM ${qualifiedName}${where === '' ? '' : ` WHERE ${where}`}`;
+}
+
+export async function runChecksum(conn: Connection, sql: string): Promise<TableChecksum> {
+  const [result] = await conn.query({ sql, rowsAsArray: true });
+  const [row] = result as unknown as Array<[unknown, unknown, unknown]>;
+  return { rows: toNumber(row?.[0]) ?? 0, checksum: `${String(row?.[1] ?? 0)}:${String(row?.[2] ?? 0)}` };
+}
+
+export class MysqlCopySource implements CopySource {
+  #reading = false;
+
+  constructor(
+    private readonly spec: ConnectionSpec,
+    readonly database: string,
+    readonly connections: CopyConnections,
+    private readonly timeoutMs: number,
+    private readonly version: string,
+  ) {}
+
+  static async open(spec: ConnectionSpec, options: { timeoutMs: number }): Promise<MysqlCopySource> {
+    if (!spec.database) throw new DbfError('DBF_INVALID_INPUT', 'the source URL names no database: add /DATABASE to it');
+    const connections = await openCopyConnections(spec, options.timeoutMs);
+    try {
+      const [rows] = await connections.meta.query('SELECT VERSION() AS v, (SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = ?) AS found', [spec.database]);
+      const [row] = asRows(rows);
+      if (toNumber(row?.['found']) !== 1) throw new DbfError('DBF_CONN_UNKNOWN_DATABASE', `database "${spec.database}" does not exist on the source`);
+      return new MysqlCopySource(spec, spec.database, connections, options.timeoutMs, toText(row?.['v']));
+    } catch (error) {
+      await closeCopyConnections(connections);
+      throw copyFailed(error, connections, 'opening the source');
+    }
+  }
+
+  describe(): string {
+    return `MySQL ${this.version}`;
+  }
+
+  /** The database's default character set and collation, for creating the target database like it. */
+  async databaseCharset(): Promise<{ charset: string; collation: string }> {
+    const rows = await this.#meta('reading the database charset', 'SELECT default_character_set_name AS cs, default_collation_name AS co FROM information_schema.schemata WHERE schema_name = ?', [this.database]);
+    return { charset: toText(rows[0]?.['cs']), collation: toText(rows[0]?.['co']) };
+  }
+
+  async listTables(): Promise<string[]> {
+    const rows = await this.#meta(
+      'listing tables',
+      "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = ? AND table_type IN ('BASE TABLE', 'SYSTEM VERSIONED') ORDER BY table_name",
+      [this.database],
+    );
+    return rows.map((r) => toText(r['name']));
+  }
+
+  async table(name: string): Promise<MysqlCopyTable> {
+    const columns = await this.#meta(
+      `describing table ${name}`,
+      `SELECT column_name AS name, data_type AS type, COALESCE(generation_expression, '') AS gen, column_key AS ckey
+         FROM information_schema.columns WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position`,
+      [this.database, name],
+    );
+    if (columns.length === 0) throw new DbfError('DBF_TABLE_NOT_FOUND', `table "${name}" does not exist in the source database "${this.database}"`);
+    const keyRows = await this.#meta(
+      `reading the primary key of ${name}`,
+      `SELECT column_name AS name FROM information_schema.key_column_usage
+        WHERE table_schema = ? AND table_name = ? AND constraint_name = 'PRIMARY' ORDER BY ordinal_position`,
+      [this.database, name],
+    );
+    const refs = await this.#meta(
+      `reading the foreign keys of ${name}`,
+      `SELECT DISTINCT referenced_table_name AS ref FROM information_schema.referential_constraints
+        WHERE constraint_schema = ? AND table_name = ? AND unique_constraint_schema = constraint_schema`,
+      [this.database, name],
+    );
+    const stats = await this.#meta(
+      `reading the size of ${name}`,
+      'SELECT table_rows AS n, data_length + index_length AS bytes FROM information_schema.tables WHERE table_schema = ? AND table_name = ?',
+      [this.database, name],
+    );
+    const all = columns.map((c) => ({ name: toText(c['name']), type: toText(c['type']).toLowerCase(), generated: toText(c['gen']) !== '' }));
+    const copied = all.filter((c) => !c.generated);
+    const copiedNames = copied.map((c) => c.name);
+    let primaryKey = keyRows.map((k) => toText(k['name']));
+    // A key column that is generated is not carried by the rows: such a table is copied whole.
+    if (primaryKey.some((k) => !copiedNames.includes(k))) primaryKey = [];
+    return {
+      name,
+      database: this.database,
+      columns: all.map((c) => ({ name: c.name, generated: c.generated })),
+      copied: copiedNames,
+      types: copied.map((c) => c.type),
+      primaryKey,
+      keyIndexes: primaryKey.map((k) => copiedNames.indexOf(k)),
+      references: refs.map((r) => toText(r['ref'])).filter((r) => r !== name),
+      rowEstimate: toNumber(stats[0]?.['n']) ?? 0,
+      sizeBytes: toNumber(stats[0]?.['bytes']) ?? 0,
+    };
+  }
+
+  async createStatement(name: string): Promise<string> {
+    const rows = await this.#meta(`reading the DDL of ${name}`, `SHOW CREATE TABLE ${quoteIdent(this.database)}.${quoteIdent(name)}`);
+    return toText(rows[0]?.['Create Table']);
+  }
+
+  async beginRead(): Promise<void> {
+    await this.#data('starting a consistent read', 'SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+    await this.#data('starting a consistent read', 'START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
+    this.#reading = true;
+  }
+
+  async endRead(): Promise<void> {
+    if (!this.#reading) return;
+    this.#reading = false;
+    await this.#data('ending the consistent read', 'COMMIT');
+  }
+
+  async *readRows(copyTable: CopyTable, options: ReadOptions): AsyncIterable<RowBatch> {
+    const table = asMysqlTable(copyTable);
+    const columns = table.copied.map(quoteIdentBinary).join(', ');
+    const where = options.after !== null && table.primaryKey.length > 0 ? ` WHERE ${keyCondition(table, options.after)}` : '';
+    const order = table.primaryKey.length > 0 ? ` ORDER BY ${table.primaryKey.map(quoteIdentBinary).join(', ')}` : '';
+    const sql = `SELECT ${columns} FROM ${this.#qualified(table.name)}${where}${order}`;
+    const stream = this.connections.dataStream.query({ sql, rowsAsArray: true, typeCast: rawValue }).stream({ highWaterMark: 256 });
+    const onAbort = (): void => {
+      stream.destroy(options.signal.reason instanceof Error ? options.signal.reason : new Error('aborted'));
+    };
+    options.signal.addEventListener('abort', onAbort, { once: true });
+    let rows: RawRow[] = [];
+    let bytes = 0;
+    try {
+      for await (const value of stream as AsyncIterable<RawRow>) {
+        rows.push(value);
+        for (const v of value) bytes += v === null ? 1 : v.length + 3;
+        if (rows.length >= options.batchRows || bytes >= options.batchBytes) {
+          yield { rows, bytes, lastKey: table.primaryKey.length > 0 ? encodeKey(value, table.keyIndexes) : null };
+          rows = [];
+          bytes = 0;
+        }
+      }
+      if (rows.length > 0) {
+        const last = rows[rows.length - 1] ?? [];
+        yield { rows, bytes, lastKey: table.primaryKey.length > 0 ? encodeKey(last, table.keyIndexes) : null };
+      }
+    } catch (error) {
+      if (options.signal.aborted) throw options.signal.reason;
+      throw copyFailed(error, this.connections, `reading ${table.name}`);
+    } finally {
+      options.signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  async checksum(copyTable: CopyTable): Promise<TableChecksum> {
+    const table = asMysqlTable(copyTable);
+    try {
+      return await runChecksum(this.connections.data, checksumSql(table, this.#qualified(table.name)));
+    } catch (error) {
+      throw copyFailed(error, this.connections, `checksumming ${table.name} on the source`);
+    }
+  }
+
+  async interrupt(): Promise<void> {
+    await killQueries(this.spec, this.connections, this.timeoutMs);
+  }
+
+  async close(): Promise<void> {
+    await closeCopyConnections(this.connections);
+  }
+
+  #qualified(name: string): string {
+    return `${quoteIdentBinary(this.database)}.${quoteIdentBinary(name)}`;
+  }
+
+  async #meta(what: string, sql: string, params: readonly string[] = []): Promise<ReturnType<typeof asRows>> {
+    try {
+      const [rows] = await this.connections.meta.query(sql, [...params]);
+      return asRows(rows);
+    } catch (error) {
+      throw copyFailed(error, this.connections, what);
+    }
+  }
+
+  async #data(what: string, sql: string): Promise<void> {
+    try {
+      await this.connections.data.query(sql);
+    } catch (error) {
+      throw copyFailed(error, this.connections, what);
+    }
+  }
+}
