@@ -19,7 +19,9 @@ import { JobStore } from './jobs/job-store.js';
 import { Reaper } from './jobs/reaper.js';
 import { AlertDispatcher } from './jobs/alert-dispatcher.js';
 import { Runner } from './jobs/runner.js';
-import { syncTaskPlaceholder } from './jobs/sync-task-placeholder.js';
+import { SyncService } from './sync/sync-service.js';
+import { syncResolver } from './sync/sync-resolver.js';
+import { SyncTask } from './sync/sync-task.js';
 import type { Task } from './jobs/task.js';
 import { testTask } from './jobs/test-task.js';
 import { leaseTiming } from './jobs/timing.js';
@@ -42,6 +44,7 @@ export interface Runtime {
   readonly workers: WorkerRegistry;
   readonly timing: LeaseTiming;
   readonly doctor: Doctor;
+  readonly sync: SyncService;
   stats(): Promise<JobStats>;
   /** Starts a worker (runner + reaper, and the alert dispatcher when a webhook is set) in this process; `close` stops it. */
   startWorker(options?: { concurrency?: number }): Promise<Runner>;
@@ -71,7 +74,12 @@ export async function openRuntime(settings: Settings, logger: Logger): Promise<R
     maxAttempts: settings.max_attempts, jobTimeoutMs: settings.job_timeout_ms, allowTestJobs: settings.allow_test_jobs,
     onEnqueued: () => runners.forEach((r) => r.wake()),
   });
-  const tasks = new Map<string, Task>([[syncTaskPlaceholder.name, syncTaskPlaceholder]]);
+  const syncTask = new SyncTask({ resolve: syncResolver({ connections, secrets }), connectTimeoutMs: settings.connect_timeout_ms, now });
+  const tasks = new Map<string, Task>([[syncTask.name, syncTask]]);
+  const sync = new SyncService({
+    connections, configs, jobs, store: jobStore, secrets, now, maxAttempts: settings.max_attempts, jobTimeoutMs: settings.job_timeout_ms,
+    connectTimeoutMs: settings.connect_timeout_ms, onEnqueued: () => runners.forEach((r) => r.wake()),
+  });
   if (settings.allow_test_jobs) tasks.set(testTask.name, testTask);
 
   // Alerts go out from processes that run workers (serve, worker, run --wait): where jobs get reaped.
@@ -93,7 +101,7 @@ export async function openRuntime(settings: Settings, logger: Logger): Promise<R
   };
   const doctor = new Doctor({ db: store.db, store: jobStore, timing, now, self: thisProcess(), isPidAlive });
   const stats = (): Promise<JobStats> => computeStats(store.db, now());
-  return { settings, logger, store, connections, configs, jobs, jobStore, workers, timing, doctor, stats, startWorker, close };
+  return { settings, logger, store, connections, configs, jobs, jobStore, workers, timing, doctor, sync, stats, startWorker, close };
 }
 
 export function appDepsOf(runtime: Runtime, withRequestLogs: boolean): AppDeps {
@@ -101,6 +109,7 @@ export function appDepsOf(runtime: Runtime, withRequestLogs: boolean): AppDeps {
     connections: runtime.connections,
     configs: runtime.configs,
     jobs: runtime.jobs,
+    planConfig: (ref) => runtime.sync.planConfig(ref),
     stats: () => runtime.stats(),
     doctor: runtime.doctor,
     checkStore: async () => {

@@ -13,12 +13,15 @@ import { registerJobRoutes } from './routes/job-routes.js';
 import { registerMetricsRoute } from './routes/metrics-routes.js';
 import { registerNotLandedRoutes } from './routes/not-landed-routes.js';
 import { registerSyncConfigRoutes } from './routes/sync-config-routes.js';
+import type { SyncPlan } from '../sync/sync-planner.js';
 import { registerSystemRoutes } from './routes/system-routes.js';
 
 export interface AppDeps {
   readonly connections: ConnectionService;
   readonly configs: SyncConfigService;
   readonly jobs: JobService;
+  /** Plans of copies (dry runs). */
+  readonly planConfig: (ref: string) => Promise<SyncPlan>;
   readonly stats: () => Promise<JobStats>;
   readonly doctor: Doctor;
   /** Resolves when the metadata store answers; rejects otherwise. */
@@ -60,7 +63,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(
     async (api) => {
       registerConnectionRoutes(api, deps.connections);
-      registerSyncConfigRoutes(api, deps.configs);
+      registerSyncConfigRoutes(api, deps.configs, deps.planConfig);
       registerJobRoutes(api, deps);
       registerEventRoutes(api, deps.jobs);
       registerNotLandedRoutes(api);

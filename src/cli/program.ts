@@ -5,9 +5,9 @@ import { registerConfigCommand } from './commands/config-command.js';
 import { registerConnCommand } from './commands/conn-command.js';
 import { registerDemoCommand } from './commands/demo-command.js';
 import { registerJobsCommand } from './commands/jobs-command.js';
-import { registerNotLandedCommands } from './commands/not-landed-commands.js';
 import { registerRunCommand } from './commands/run-command.js';
 import { registerServeCommand } from './commands/serve-command.js';
+import { registerSyncCommands } from './commands/sync-command.js';
 import { registerStatsDoctorCommands } from './commands/stats-doctor-commands.js';
 import { registerWorkerCommand } from './commands/worker-command.js';
 import { CliContext } from './context.js';
@@ -50,12 +50,12 @@ export function buildProgram(io: CliIo, onContext: (ctx: CliContext) => void): C
 
   registerServeCommand(program, action);
   registerWorkerCommand(program, action);
+  registerSyncCommands(program, action);
   registerDemoCommand(program, action);
   registerConnCommand(program, action);
   registerConfigCommand(program, action);
   registerRunCommand(program, action);
   registerJobsCommand(program, action);
-  registerNotLandedCommands(program, action);
   registerStatsDoctorCommands(program, action);
   for (const command of program.commands) inheritErrorHandling(command, io);
   return program;

@@ -97,6 +97,8 @@ export interface CopySource {
 
 export interface CopyTarget {
   describe(): string;
+  /** Whether the target database exists (a dry run asks without creating it). */
+  databaseExists(): Promise<boolean>;
   /** Creates the target database when missing, with the source's charset and collation. */
   ensureDatabase(): Promise<'created' | 'exists'>;
   tableExists(name: string): Promise<boolean>;
@@ -106,10 +108,17 @@ export interface CopyTarget {
    */
   createTable(name: string, sourceDdl: string, sourceName: string): Promise<void>;
   dropTable(name: string): Promise<void>;
+  /** Renames a table (a resuming attempt takes over the previous attempt's shadow table). */
+  renameTable(from: string, to: string): Promise<void>;
   /** Empties a table (strategy truncate). */
   truncate(name: string): Promise<void>;
   /** Deletes the rows after `after` (a resumed load re-copies them, so none is doubled). */
   deleteAfter(table: CopyTable, name: string, after: KeyPosition | null): Promise<number>;
+  /**
+   * The largest batch `writeRows` takes for this table, by rows and by bytes of values (from the
+   * server's limits: max_allowed_packet, bound-parameter limits); a configured batch_size may only lower it.
+   */
+  batchLimits(table: CopyTable): { readonly rows: number; readonly bytes: number };
   /** Inserts one batch into `name`; fails when the server changed or dropped a value (warnings). */
   writeRows(table: CopyTable, name: string, rows: ReadonlyArray<readonly unknown[]>): Promise<void>;
   /**

@@ -59,17 +59,29 @@ describe('API: jobs of sync configs', () => {
     assert.equal((await call(t.app, 'DELETE', `${BASE}/connections/src`)).status, 409);
   });
 
-  it('runs the job on a worker and fails it honestly while the copy engine has not landed', async () => {
+  it('runs the job on a worker: the table is copied and verified, and the config may run again', async () => {
     await t.runtime.startWorker();
     const [active] = dataOf<JobView[]>(await call(t.app, 'GET', `${BASE}/jobs/active`));
     assert.ok(active);
-    const failed = await waitFor(async () => {
+    const done = await waitFor(async () => {
       const view = dataOf<JobView>(await call(t.app, 'GET', `${BASE}/jobs/${active.id}`));
-      return view.status === 'failed' ? view : undefined;
+      return view.status === 'completed' || view.status === 'failed' ? view : undefined;
     });
-    assert.equal(failed.error?.code, 'DBF_NOT_IMPLEMENTED');
-    assert.equal(failed.tables[0]?.status, 'failed');
+    assert.equal(done.status, 'completed', JSON.stringify(done.error));
+    assert.deepEqual([done.tables[0]?.status, done.tables[0]?.processed_rows, done.tables[0]?.verified], ['completed', 1, true]);
+    const copy = new SqliteDatabase(join(t.home, 'target.db'), { readonly: true });
+    assert.deepEqual(copy.prepare('SELECT id, name FROM customers').all(), [{ id: 1, name: 'Ada' }]);
+    copy.close();
     assert.equal((await call(t.app, 'POST', `${BASE}/jobs`, { config_id: nightly.id })).status, 201, 'the config may run again once its job ended');
+  });
+
+  it('dry-run answers the plan and changes nothing; unknown configs are 404', async () => {
+    const reply = await call(t.app, 'POST', `${BASE}/configs/nightly/dry-run`);
+    assert.equal(reply.status, 200, reply.text);
+    const plan = dataOf<{ tables: Array<{ source_table: string; action: string; row_estimate: number; chunking: string }> }>(reply);
+    assert.deepEqual(plan.tables.map((x) => [x.source_table, x.action, x.row_estimate]), [['customers', 'replace', 1]]);
+    assert.match(plan.tables[0]?.chunking ?? '', /keyset chunks over \(id\)/);
+    assert.equal((await call(t.app, 'POST', `${BASE}/configs/nope/dry-run`)).status, 404);
   });
 
   it('refuses to start a disabled config', async () => {

@@ -223,7 +223,7 @@ describe('jobs CLI in one process', () => {
     assert.equal((await cli(fresh, 'jobs', 'watch', id)).exitCode, 0);
   });
 
-  it('run CONFIG starts a job for a saved config; with --wait it fails honestly: the copy engine has not landed', async () => {
+  it('run CONFIG starts a job for a saved config; with --wait it copies the table and exits 0', async () => {
     const fresh = newHome();
     const source = new Database(join(fresh, 'shop.db'));
     source.exec("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO items VALUES (1, 'a'), (2, 'b');");
@@ -243,9 +243,12 @@ describe('jobs CLI in one process', () => {
     assert.match(twice.stderr, /^error DBF_JOB_ALREADY_ACTIVE: /);
     assert.equal((await cli(fresh, 'jobs', 'cancel', id)).exitCode, 0);
     const waited = await cli(fresh, 'run', 'copy', '--wait');
-    assert.equal(waited.exitCode, 1);
-    assert.match(waited.stderr, /^error DBF_NOT_IMPLEMENTED: copying tables \(the copy engine\) has not landed yet$/m);
-    assert.equal((await show(fresh, waited.stdout.split('\n')[0] ?? '')).status, 'failed');
+    assert.equal(waited.exitCode, 0, waited.stderr);
+    const done = await show(fresh, waited.stdout.split('\n')[0] ?? '');
+    assert.deepEqual([done.status, done.tables[0]?.processed_rows, done.tables[0]?.verified], ['completed', 2, true]);
+    const copy = new Database(join(fresh, 'copy.db'), { readonly: true });
+    assert.deepEqual(copy.prepare('SELECT id, name FROM items ORDER BY id').all(), [{ id: 1, name: 'a' }, { id: 2, name: 'b' }]);
+    copy.close();
     assert.equal((await cli(fresh, 'run', 'nope')).exitCode, 2);
   });
 });

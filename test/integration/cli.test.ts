@@ -94,12 +94,12 @@ describe('CLI', () => {
     assert.match(missing.stderr, /missing required argument 'url'/);
   });
 
-  it('a command whose capability has not landed exits 2 with DBF_NOT_IMPLEMENTED naming it', async () => {
-    const result = await cli('verify', '--from', 'a', '--to', 'b');
+  it('a flag whose capability has not landed exits 2 with DBF_NOT_IMPLEMENTED naming it', async () => {
+    const result = await cli('sync', '--from', 'sqlite:a.db', '--to', 'sqlite:b.db', '--objects');
     assert.equal(result.exitCode, 2);
     assert.equal(result.stdout, '');
-    assert.equal(result.stderr, 'error DBF_NOT_IMPLEMENTED: verification (dbferry verify) has not landed yet\n');
-    const json = await cli('sync', '--from', 'a', '--to', 'b', '--json');
+    assert.equal(result.stderr, 'error DBF_NOT_IMPLEMENTED: --objects has not landed yet: full copies of tables have\n');
+    const json = await cli('sync', '--from', 'sqlite:a.db', '--to', 'sqlite:b.db', '--detect-deletes', '--json');
     assert.equal(json.exitCode, 2);
     assert.equal(JSON.parse(json.stdout).error.code, 'DBF_NOT_IMPLEMENTED');
   });

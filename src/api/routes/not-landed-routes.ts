@@ -7,7 +7,6 @@ import { DbfError } from '../../domain/errors.js';
  * when its capability lands.
  */
 const NOT_LANDED: ReadonlyArray<readonly ['GET' | 'POST', string, string]> = [
-  ['POST', '/configs/:id/dry-run', 'the copy planner (full clones)'],
   ['GET', '/config/export', 'config export/import'],
   ['POST', '/config/import', 'config export/import'],
   ['POST', '/config/validate', 'config export/import'],

@@ -3,12 +3,15 @@ import { z } from 'zod';
 import type { SyncConfigService } from '../../catalog/sync-config-service.js';
 import { parseInput } from '../../domain/validation.js';
 import { ok } from '../envelope.js';
+import type { SyncPlan } from '../../sync/sync-planner.js';
 
 const idParams = z.object({ id: z.string().min(1).max(128) });
 const listQuery = z.object({ connection_id: z.string().min(1).max(128).optional() }).strict();
 
 /** `/configs`: sync configs with their table mappings (DB-Taxi's shape). */
-export function registerSyncConfigRoutes(api: FastifyInstance, configs: SyncConfigService): void {
+export function registerSyncConfigRoutes(api: FastifyInstance, configs: SyncConfigService, planConfig: (ref: string) => Promise<SyncPlan>): void {
+  /** The plan of the config's next job (tables in order, DDL actions, estimates); changes nothing. */
+  api.post('/configs/:id/dry-run', async (request, reply) => ok(reply, await planConfig(parseInput(idParams, request.params).id)));
   api.get('/configs', async (request, reply) => {
     const list = await configs.list(parseInput(listQuery, request.query ?? {}));
     return ok(reply, list, { total: list.length });

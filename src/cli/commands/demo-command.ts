@@ -1,13 +1,17 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { syncOptionsSchema } from '../../catalog/sync-config-input.js';
 import { createSampleDatabase, SAMPLE_TABLES, sampleExists } from '../../demo/sample-database.js';
-import { printJson } from '../output.js';
+import { failWithJob } from '../follow-job.js';
+import { formatCount, formatDuration } from '../job-format.js';
+import { formatBytes, printJson } from '../output.js';
 import type { CliAction } from '../program.js';
+import { followCopy } from './sync-command.js';
 
 /**
- * `dbferry demo`: builds the sample SQLite database in `$DBFERRY_HOME/demo/` and (once the copy engine
- * lands) clones it to another SQLite file as a real job. Today it stops after building the sample and
- * says plainly what it will do, rather than pretending to copy.
+ * `dbferry demo`: builds the sample SQLite database in `$DBFERRY_HOME/demo/` (once; `--fresh`
+ * rebuilds it) and clones it to another SQLite file as a real, recorded job, with per-table progress
+ * and verification: the same path as `dbferry sync`, on a machine with no database server.
  */
 export function registerDemoCommand(program: Command, action: CliAction): void {
   program
@@ -24,20 +28,15 @@ export function registerDemoCommand(program: Command, action: CliAction): void {
         if (built) createSampleDatabase(source);
         const seconds = ((performance.now() - started) / 1000).toFixed(1);
         const totalRows = SAMPLE_TABLES.reduce((sum, t) => sum + t.rows, 0);
-        const plan = {
-          source: `sqlite:${source}`,
-          target: `sqlite:${target}`,
-          tables: SAMPLE_TABLES,
-          total_rows: totalRows,
-          copied: false,
-          reason: 'the copy engine has not landed yet: the demo stops after building the sample',
-        };
-        if (ctx.json) return printJson(ctx.io, plan);
-        const out = ctx.io.stdout;
-        out.write(built ? `built the sample database ${source} (${totalRows.toLocaleString('en-US')} rows in ${seconds} s)\n` : `the sample database ${source} exists (use --fresh to rebuild it)\n`);
-        out.write(`\nthe demo will clone it to ${target} as a recorded job, table by table:\n`);
-        for (const table of SAMPLE_TABLES) out.write(`  ${table.name.padEnd(12)} ${table.rows.toLocaleString('en-US').padStart(8)} rows\n`);
-        out.write(`\nnot yet: the copy engine has not landed, so the demo stops here. Nothing was copied.\n`);
+        ctx.say(built ? `built the sample database ${source} (${formatCount(totalRows)} rows in ${seconds} s)` : `the sample database ${source} exists (use --fresh to rebuild it)`);
+        const runtime = await ctx.runtime();
+        const { plan, job } = await runtime.sync.startOneShot({ from: `sqlite:${source}`, to: `sqlite:${target}`, options: syncOptionsSchema.parse({}) }, 'cli');
+        ctx.say(`cloning it to ${target} as job ${job.id} (${plan.tables.length} tables, parents first; strategy swap, verified)`);
+        const done = await followCopy(ctx, runtime, job);
+        if (done.status !== 'completed') failWithJob(ctx, done, ctx.json);
+        if (ctx.json) return printJson(ctx.io, done);
+        ctx.say(`job ${done.id} completed in ${formatDuration(done.duration_ms)}: ${done.completed_tables}/${done.total_tables} tables, ${formatCount(done.processed_rows)} rows, ${formatBytes(done.processed_bytes)}, every table verified`);
+        ctx.say(`see it in the history: dbferry jobs show ${done.id}`);
       }),
     );
 }

@@ -15,7 +15,7 @@ import { pause, watchSignals } from '../signals.js';
 const LOG_PAGE = 1_000;
 
 /** Every event of a job after `afterId`, page by page; answers the last id seen. */
-async function drainLogs(runtime: Runtime, id: string, afterId: number, level: string | undefined, print: (e: JobEventView) => void): Promise<number> {
+export async function drainLogs(runtime: Runtime, id: string, afterId: number, level: string | undefined, print: (e: JobEventView) => void): Promise<number> {
   let last = afterId;
   for (;;) {
     const page = await runtime.jobs.logs(id, { after_id: last, limit: LOG_PAGE, ...(level === undefined ? {} : { level }) });

@@ -42,13 +42,22 @@ export function keyCondition(table: MysqlCopyTable, key: KeyPosition): string {
  * it describes exactly the rows that were copied, even while the source is being written.
  */
 export function checksumSql(table: MysqlCopyTable, qualifiedName: string, where = ''): string {
-  const columns = table.copied.map((c) => `CAST(${quoteIdentBinary(c)} AS BINARY)`);
+  const columns = table.copied.map((c, i) => `CAST(${selectExpression(c, table.types[i] ?? '')} AS BINARY)`);
   const nulls = table.copied.map((c) => `ISNULL(${quoteIdentBinary(c)})`);
   const row = `MD5(CONCAT_WS(_binary'#', ${[...columns, `CONCAT(${nulls.join(', ')})`].join(', ')}))`;
   return `SELECT COUNT(*) AS n,
     COALESCE(BIT_XOR(CAST(CONV(SUBSTRING(${row}, 1, 16), 16, 10) AS UNSIGNED)), 0) AS h1,
     COALESCE(BIT_XOR(CAST(CONV(SUBSTRING(${row}, 17, 16), 16, 10) AS UNSIGNED)), 0) AS h2
     FROM ${qualifiedName}${where === '' ? '' : ` WHERE ${where}`}`;
+}
+
+/**
+ * A column as it is read. FLOAT is read as its exact DOUBLE value: MariaDB prints a FLOAT with 6
+ * significant digits (16777216 reads as 16777200), so its text would change the value; the double
+ * holds the float exactly and converts back to the same float on insert.
+ */
+export function selectExpression(column: string, dataType: string): string {
+  return dataType === 'float' ? `CAST(${quoteIdentBinary(column)} AS DOUBLE)` : quoteIdentBinary(column);
 }
 
 export async function runChecksum(conn: Connection, sql: string): Promise<TableChecksum> {
@@ -165,7 +174,7 @@ export class MysqlCopySource implements CopySource {
 
   async *readRows(copyTable: CopyTable, options: ReadOptions): AsyncIterable<RowBatch> {
     const table = asMysqlTable(copyTable);
-    const columns = table.copied.map(quoteIdentBinary).join(', ');
+    const columns = table.copied.map((c, i) => selectExpression(c, table.types[i] ?? '')).join(', ');
     const where = options.after !== null && table.primaryKey.length > 0 ? ` WHERE ${keyCondition(table, options.after)}` : '';
     const order = table.primaryKey.length > 0 ? ` ORDER BY ${table.primaryKey.map(quoteIdentBinary).join(', ')}` : '';
     const sql = `SELECT ${columns} FROM ${this.#qualified(table.name)}${where}${order}`;

@@ -1,0 +1,119 @@
+import type { SyncOptions } from '../catalog/sync-config-input.js';
+import { redactedUrl } from '../domain/connection-url.js';
+import type { ConnectionSpec } from '../domain/connection-url.js';
+import { DbfError, toDbfError } from '../domain/errors.js';
+import { copyEngineFor } from '../engines/copy-registry.js';
+import type { CopySource, CopyTarget } from '../engines/copy-ports.js';
+import { defaultLanes } from './sync-task.js';
+import type { SyncTableRequest, TableMode } from './sync-request.js';
+import { foreignKeyOrder } from './table-order.js';
+
+/**
+ * The plan of a sync: what a dry run prints and what a one-shot sync enqueues. Planning only reads
+ * (the source's catalog, the target's tables); it never creates the target database or a table.
+ */
+
+export type TableAction = 'create' | 'replace' | 'truncate and reload' | 'create (truncate strategy)';
+
+export interface PlannedTableView {
+  readonly source_table: string;
+  readonly target_table: string;
+  readonly mode: TableMode;
+  /** What happens to the target table (swap: built as a shadow table, then swapped in). */
+  readonly action: TableAction;
+  readonly ddl: string;
+  readonly primary_key: readonly string[];
+  /** How rows are read: keyset chunks over the primary key, or the whole table in one read. */
+  readonly chunking: string;
+  readonly row_estimate: number;
+  readonly size_bytes: number;
+  readonly where_clause: string | null;
+  /** Set when this table will fail rather than copy (e.g. missing in the source). */
+  readonly problem: { readonly code: string; readonly message: string } | null;
+}
+
+export interface SyncPlan {
+  readonly source: string;
+  readonly target: string;
+  readonly source_server: string;
+  readonly target_server: string;
+  readonly target_database: 'exists' | 'will be created';
+  readonly strategy: SyncOptions['strategy'];
+  readonly verify: boolean;
+  readonly lanes: number;
+  readonly tables: readonly PlannedTableView[];
+  readonly total_rows: number;
+  readonly total_bytes: number;
+}
+
+export interface PlanInput {
+  readonly source: ConnectionSpec;
+  readonly target: ConnectionSpec;
+  /** null: every base table of the source. */
+  readonly tables: readonly SyncTableRequest[] | null;
+  /** Parents first (a one-shot sync), or as given (a config's sort_order). */
+  readonly order: 'foreign_keys' | 'as_given';
+  readonly exclude?: readonly string[];
+  readonly mode?: TableMode;
+  readonly options: SyncOptions;
+  readonly timeoutMs: number;
+}
+
+export async function planSync(input: PlanInput): Promise<SyncPlan> {
+  const engine = copyEngineFor(input.source, input.target);
+  const options = { timeoutMs: input.timeoutMs };
+  const source = await engine.openSource(input.source, options);
+  let target: CopyTarget | null = null;
+  try {
+    target = await engine.openTarget(input.target, source, options);
+    const exists = await target.databaseExists();
+    const mappings = input.tables ?? (await allTables(source, input.exclude ?? [], input.mode ?? 'full'));
+    const tables: PlannedTableView[] = [];
+    for (const mapping of mappings) tables.push(await planTable(source, target, exists, mapping, input.options));
+    const ordered = input.order === 'foreign_keys' ? await parentsFirst(source, tables) : tables;
+    return {
+      source: redactedUrl(input.source),
+      target: redactedUrl(input.target),
+      source_server: source.describe(),
+      target_server: target.describe(),
+      target_database: exists ? 'exists' : 'will be created',
+      strategy: input.options.strategy,
+      verify: input.options.verify,
+      lanes: Math.min(input.options.max_concurrency ?? defaultLanes(), Math.max(1, ordered.length)),
+      tables: ordered,
+      total_rows: ordered.reduce((n, t) => n + t.row_estimate, 0),
+      total_bytes: ordered.reduce((n, t) => n + t.size_bytes, 0),
+    };
+  } finally {
+    await Promise.allSettled([source.close(), target?.close()]);
+  }
+}
+
+async function allTables(source: CopySource, exclude: readonly string[], mode: TableMode): Promise<SyncTableRequest[]> {
+  const names = await source.listTables();
+  const unknown = exclude.filter((name) => !names.includes(name));
+  if (unknown.length > 0) throw new DbfError('DBF_TABLE_NOT_FOUND', `--exclude names tables the source does not have: ${unknown.join(', ')}`);
+  return names.filter((name) => !exclude.includes(name)).map((name) => ({ source_table: name, target_table: name, mode, where_clause: null, cursor_column: null }));
+}
+
+async function parentsFirst(source: CopySource, tables: PlannedTableView[]): Promise<PlannedTableView[]> {
+  const references = new Map<string, readonly string[]>();
+  for (const t of tables) if (t.problem === null) references.set(t.source_table, (await source.table(t.source_table)).references);
+  return foreignKeyOrder(tables, (t) => t.source_table, (t) => references.get(t.source_table) ?? []);
+}
+
+async function planTable(source: CopySource, target: CopyTarget, databaseExists: boolean, mapping: SyncTableRequest, options: SyncOptions): Promise<PlannedTableView> {
+  const base = { source_table: mapping.source_table, target_table: mapping.target_table, mode: mapping.mode, where_clause: mapping.where_clause };
+  try {
+    const table = await source.table(mapping.source_table);
+    const ddl = await source.createStatement(mapping.source_table);
+    const exists = databaseExists && (await target.tableExists(mapping.target_table));
+    const action: TableAction = options.strategy === 'swap' ? (exists ? 'replace' : 'create') : exists ? 'truncate and reload' : 'create (truncate strategy)';
+    const chunking = table.primaryKey.length > 0 ? `keyset chunks over (${table.primaryKey.join(', ')})` : 'whole table in one consistent read (no primary key)';
+    return { ...base, action, ddl, primary_key: table.primaryKey, chunking, row_estimate: table.rowEstimate, size_bytes: table.sizeBytes, problem: null };
+  } catch (error) {
+    const failure = toDbfError(error);
+    if (failure.code !== 'DBF_TABLE_NOT_FOUND') throw failure;
+    return { ...base, action: 'create', ddl: '', primary_key: [], chunking: '', row_estimate: 0, size_bytes: 0, problem: { code: failure.code, message: failure.message } };
+  }
+}

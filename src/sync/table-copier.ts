@@ -1,0 +1,211 @@
+import { createHash } from 'node:crypto';
+import { DbfError, toDbfError } from '../domain/errors.js';
+import type { CopyEngine, CopySource, CopyTable, CopyTarget, KeyPosition, RowBatch } from '../engines/copy-ports.js';
+import type { SyncOptions } from '../catalog/sync-config-input.js';
+import type { TaskContext } from '../jobs/task.js';
+import type { SyncTableRequest } from './sync-request.js';
+
+/**
+ * Copies one table in full mode, as a checkpointed, verifiable unit:
+ *
+ * - strategy `swap`: rows go into a shadow table created from the source's DDL; after the load (and
+ *   verification) the shadow is swapped in for the live table. A failure or a cancel drops the shadow,
+ *   so the live table is never touched by a copy that did not finish.
+ * - strategy `truncate`: an existing target keeps its own DDL and is emptied and reloaded in place.
+ *
+ * After every batch the target has committed, the last key copied is saved as the table's checkpoint
+ * (fenced by the job's lease). A resumed attempt deletes whatever the target holds after that key (a
+ * batch written but not checkpointed) and reads on from it: no row is lost or doubled. The shadow
+ * table's name carries the attempt; a resuming attempt renames the previous attempt's shadow to its own
+ * name first, so a stale worker of the old attempt can no longer write into it (fencing at the target).
+ */
+
+export interface TableCheckpoint {
+  readonly shadow: string | null;
+  readonly after: KeyPosition | null;
+  readonly rows: number;
+  readonly bytes: number;
+}
+
+export interface TableCopyContext {
+  readonly engine: CopyEngine;
+  readonly source: CopySource;
+  readonly target: CopyTarget;
+  readonly task: Pick<TaskContext, 'job' | 'progress' | 'log' | 'saveCheckpoint' | 'loadCheckpoint' | 'signal'>;
+  readonly options: SyncOptions;
+  /** Batch limits from the target (max_allowed_packet, placeholders). */
+  readonly batchRows: number;
+  readonly batchBytes: number;
+  readonly now: () => number;
+}
+
+export interface TableCopyResult {
+  readonly rows: number;
+  readonly bytes: number;
+  readonly verified: boolean | null;
+}
+
+/** Checkpoints are written at most this often (each one is a fenced store write). */
+const CHECKPOINT_EVERY_MS = 1_000;
+/** Longest table name MySQL takes; shadow names are cut to it. */
+const MAX_NAME = 64;
+
+export function checkpointKeyOf(jobId: string, targetTable: string): string {
+  return `job:${jobId}:table:${targetTable}`;
+}
+
+/** `_dbf_<table>_<job>_<attempt>`, unique per job and attempt, within 64 characters. */
+export function shadowName(table: string, jobId: string, attempt: number): string {
+  const suffix = `_${jobId.replaceAll('-', '').slice(0, 8)}_${attempt}`;
+  const room = MAX_NAME - '_dbf_'.length - suffix.length;
+  const head = table.length <= room ? table : `${table.slice(0, room - 9)}_${createHash('sha1').update(table).digest('hex').slice(0, 8)}`;
+  return `_dbf_${head}${suffix}`;
+}
+
+function isCheckpoint(value: unknown): value is TableCheckpoint {
+  return typeof value === 'object' && value !== null && 'rows' in value && 'after' in value;
+}
+
+/** Whether a failure leaves the shadow for the next attempt: the job is not over, it moves on. */
+function keepsShadowFor(error: DbfError): boolean {
+  // Lease lost: another attempt owns the job (and will rename the shadow); shutdown: the job goes back
+  // to the queue and resumes; a transient error: retried from the checkpoint.
+  return error.code === 'DBF_LEASE_LOST' || error.code === 'DBF_WORKER_LOST' || error.spec.retryable;
+}
+
+export class TableCopier {
+  constructor(
+    private readonly ctx: TableCopyContext,
+    private readonly table: CopyTable,
+    private readonly mapping: SyncTableRequest,
+    private readonly sourceDdl: string,
+  ) {}
+
+  async run(): Promise<TableCopyResult> {
+    const { task, target, options } = this.ctx;
+    const live = this.mapping.target_table;
+    const key = checkpointKeyOf(task.job.id, live);
+    const saved = await task.loadCheckpoint(key);
+    const checkpoint = isCheckpoint(saved) ? saved : null;
+    const swap = options.strategy === 'swap';
+    let dest: string;
+    let resumed: TableCheckpoint | null = null;
+    if (swap) {
+      dest = shadowName(live, task.job.id, task.job.attempt);
+      resumed = await this.#prepareShadow(dest, checkpoint);
+    } else {
+      dest = live;
+      resumed = await this.#prepareInPlace(live, checkpoint);
+    }
+    try {
+      const loaded = await this.#load(dest, key, swap ? dest : null, resumed);
+      const verified = options.verify ? await this.#verify(dest) : null;
+      if (!options.verify) await this.ctx.source.endRead();
+      if (swap) await target.swapIn(dest, live, this.sourceDdl, this.table.name);
+      return { ...loaded, verified };
+    } catch (error) {
+      await this.ctx.source.endRead().catch((endError: unknown) => {
+        // The read is abandoned with the failure below; its own error only adds noise, so it goes to debug.
+        this.ctx.task.log('debug', `ending the source read after a failure: ${toDbfError(endError).message}`, { table: this.mapping.target_table });
+      });
+      const failure = this.#abortReason() ?? toDbfError(error);
+      if (swap && !keepsShadowFor(failure)) await this.#dropQuietly(dest);
+      throw failure;
+    }
+  }
+
+  /** The shadow to load: the previous attempt's, renamed to ours, when its checkpoint can resume; else a fresh one. */
+  async #prepareShadow(shadow: string, checkpoint: TableCheckpoint | null): Promise<TableCheckpoint | null> {
+    const { target, task } = this.ctx;
+    if (checkpoint?.shadow && checkpoint.after !== null && (await target.tableExists(checkpoint.shadow))) {
+      if (checkpoint.shadow !== shadow) await target.renameTable(checkpoint.shadow, shadow);
+      const removed = await target.deleteAfter(this.table, shadow, checkpoint.after);
+      task.log('info', `resuming ${this.mapping.target_table} after ${checkpoint.rows} rows (${removed} uncheckpointed rows removed)`, { table: this.mapping.target_table });
+      return checkpoint;
+    }
+    if (checkpoint?.shadow && checkpoint.shadow !== shadow) await target.dropTable(checkpoint.shadow);
+    await target.dropTable(shadow);
+    await target.createTable(shadow, this.sourceDdl, this.table.name);
+    return null;
+  }
+
+  async #prepareInPlace(live: string, checkpoint: TableCheckpoint | null): Promise<TableCheckpoint | null> {
+    const { target, task } = this.ctx;
+    if (!(await target.tableExists(live))) {
+      await target.createTable(live, this.sourceDdl, this.table.name);
+      await target.addForeignKeys(live, this.sourceDdl, this.table.name);
+      return null;
+    }
+    if (checkpoint !== null && checkpoint.after !== null) {
+      const removed = await target.deleteAfter(this.table, live, checkpoint.after);
+      task.log('info', `resuming ${live} after ${checkpoint.rows} rows (${removed} uncheckpointed rows removed)`, { table: live });
+      return checkpoint;
+    }
+    await target.truncate(live);
+    return null;
+  }
+
+  async #load(dest: string, key: string, shadow: string | null, resumed: TableCheckpoint | null): Promise<{ rows: number; bytes: number }> {
+    const { source, target, task, batchRows, batchBytes, now } = this.ctx;
+    const live = this.mapping.target_table;
+    let rows = resumed?.rows ?? 0;
+    let bytes = resumed?.bytes ?? 0;
+    let lastSaved = now();
+    let pendingKey: KeyPosition | null = null;
+    const save = async (after: KeyPosition | null): Promise<void> => {
+      await task.saveCheckpoint(key, live, { shadow, after, rows, bytes } satisfies TableCheckpoint);
+      lastSaved = now();
+      pendingKey = null;
+    };
+    await source.beginRead();
+    const batches = source.readRows(this.table, { after: resumed?.after ?? null, batchRows, batchBytes, signal: task.signal })[Symbol.asyncIterator]();
+    // The next batch is read while the current one is written: the source and the target work at once.
+    let next: Promise<IteratorResult<RowBatch>> = batches.next();
+    for (;;) {
+      const result = await next;
+      if (result.done === true) break;
+      next = batches.next();
+      // An abandoned read-ahead must not surface as an unhandled rejection; the loop awaits it otherwise.
+      next.catch(() => undefined);
+      const batch = result.value;
+      task.signal.throwIfAborted();
+      await target.writeRows(this.table, dest, batch.rows);
+      rows += batch.rows.length;
+      bytes += batch.bytes;
+      task.progress.tableProgress(live, rows, bytes);
+      pendingKey = batch.lastKey;
+      if (batch.lastKey !== null && now() - lastSaved >= CHECKPOINT_EVERY_MS) await save(batch.lastKey);
+    }
+    if (pendingKey !== null) await save(pendingKey);
+    return { rows, bytes };
+  }
+
+  /** Row count and checksum of the source (inside the read's snapshot) against the loaded table. */
+  async #verify(dest: string): Promise<boolean> {
+    const { source, target, engine } = this.ctx;
+    const expected = await source.checksum(this.table);
+    await source.endRead();
+    const actual = await target.checksum(this.table, dest);
+    if (expected.rows === actual.rows && expected.checksum === actual.checksum) return true;
+    const ranges = await engine.differingRanges(source, target, this.table, dest);
+    const where = ranges.length === 0 ? 'no single key range differs (the source changed during verification?)' : ranges.map((r) => `${r.range} (source ${r.sourceRows} rows, copy ${r.targetRows})`).join('; ');
+    throw new DbfError(
+      'DBF_VERIFY_MISMATCH',
+      `${this.mapping.target_table}: the copy differs from the source (source ${expected.rows} rows, copy ${actual.rows}); differing key ranges: ${where}`,
+      { details: { ranges } },
+    );
+  }
+
+  #abortReason(): DbfError | null {
+    const { signal } = this.ctx.task;
+    return signal.aborted ? toDbfError(signal.reason) : null;
+  }
+
+  async #dropQuietly(name: string): Promise<void> {
+    try {
+      await this.ctx.target.dropTable(name);
+    } catch (error) {
+      this.ctx.task.log('warn', `could not drop the shadow table ${name}: ${toDbfError(error).message}`, { table: this.mapping.target_table });
+    }
+  }
+}
