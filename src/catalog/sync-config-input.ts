@@ -61,6 +61,8 @@ export const syncOptionsSchema = z
     strategy: z.enum(['swap', 'truncate']).default('swap'),
     /** Compare row counts and checksums after copying. */
     verify: z.boolean().default(true),
+    /** Also copy views, routines, triggers and events (after the tables, so no trigger fires during the load). */
+    objects: z.boolean().default(false),
   })
   .strict();
 export type SyncOptions = z.infer<typeof syncOptionsSchema>;

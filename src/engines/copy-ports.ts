@@ -70,6 +70,18 @@ export interface DifferingRange {
   readonly targetRows: number;
 }
 
+export type ObjectKind = 'view' | 'function' | 'procedure' | 'trigger' | 'event';
+
+/** A database object other than a table, copied with `--objects` (options.objects). */
+export interface DatabaseObject {
+  readonly kind: ObjectKind;
+  readonly name: string;
+  /** For a trigger, the table it belongs to; null otherwise. */
+  readonly table: string | null;
+  /** The source's own statement (SHOW CREATE …), as the target will run it after the engine's rewrite. */
+  readonly ddl: string;
+}
+
 export interface CopySource {
   /** `SELECT VERSION()` and friends, for the plan. */
   describe(): string;
@@ -140,4 +152,19 @@ export interface CopyEngine {
   openTarget(spec: ConnectionSpec, source: CopySource, options: { timeoutMs: number }): Promise<CopyTarget>;
   /** Compares key ranges of one table on both sides; called when checksums differ, to name where. */
   differingRanges(source: CopySource, target: CopyTarget, table: CopyTable, targetName: string): Promise<DifferingRange[]>;
+  /** Views, routines, triggers and events (`--objects`): a capability, absent where an engine has none yet. */
+  readonly objects?: ObjectCopier;
+}
+
+export interface ObjectCopier {
+  /**
+   * The source database's views, routines, triggers and events, in an order the target can create
+   * them in (a view after the views and functions it reads; triggers and events last).
+   */
+  list(source: CopySource): Promise<DatabaseObject[]>;
+  /**
+   * Creates them on the target in that order, replacing objects of the same name, rewritten for the
+   * target database (a reference to the source database by name points at the target database).
+   */
+  create(target: CopyTarget, objects: readonly DatabaseObject[]): Promise<void>;
 }

@@ -4,7 +4,7 @@ import type { ConnectionSpec } from '../domain/connection-url.js';
 import { DbfError, toDbfError } from '../domain/errors.js';
 import { copyEngineFor } from '../engines/copy-registry.js';
 import type { CopySource, CopyTarget } from '../engines/copy-ports.js';
-import { defaultLanes } from './sync-task.js';
+import { defaultLanes, objectCopierOf } from './sync-task.js';
 import type { SyncTableRequest, TableMode } from './sync-request.js';
 import { foreignKeyOrder } from './table-order.js';
 
@@ -44,6 +44,8 @@ export interface SyncPlan {
   readonly tables: readonly PlannedTableView[];
   readonly total_rows: number;
   readonly total_bytes: number;
+  /** With `objects`: the views, routines, triggers and events created after the tables, in order. */
+  readonly objects: ReadonlyArray<{ readonly kind: string; readonly name: string }> | null;
 }
 
 export interface PlanInput {
@@ -71,6 +73,7 @@ export async function planSync(input: PlanInput): Promise<SyncPlan> {
     const tables: PlannedTableView[] = [];
     for (const mapping of mappings) tables.push(await planTable(source, target, exists, mapping, input.options));
     const ordered = input.order === 'foreign_keys' ? await parentsFirst(source, tables) : tables;
+    const objects = input.options.objects ? (await objectCopierOf(engine, source.describe()).list(source)).map((o) => ({ kind: o.kind, name: o.name })) : null;
     return {
       source: redactedUrl(input.source),
       target: redactedUrl(input.target),
@@ -83,6 +86,7 @@ export async function planSync(input: PlanInput): Promise<SyncPlan> {
       tables: ordered,
       total_rows: ordered.reduce((n, t) => n + t.row_estimate, 0),
       total_bytes: ordered.reduce((n, t) => n + t.size_bytes, 0),
+      objects,
     };
   } finally {
     await Promise.allSettled([source.close(), target?.close()]);

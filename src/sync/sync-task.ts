@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { availableParallelism } from 'node:os';
 import { DbfError, toDbfError } from '../domain/errors.js';
 import { copyEngineFor } from '../engines/copy-registry.js';
-import type { CopyEngine, CopySource, CopyTable, CopyTarget } from '../engines/copy-ports.js';
+import type { CopyEngine, CopySource, CopyTable, CopyTarget, ObjectCopier } from '../engines/copy-ports.js';
 import type { JobRow } from '../store/schema.js';
 import type { Task, TaskContext } from '../jobs/task.js';
 import type { SyncRequest, SyncTableRequest } from './sync-request.js';
@@ -77,6 +77,7 @@ export class SyncTask implements Task {
       }
       const queue = [...todo];
       await Promise.all(lanes.map((lane) => this.#drain(engine, lane, queue, request, context)));
+      if (request.options.objects) await copyObjects(engine, first, planned.map((p) => p.mapping), context);
     } finally {
       context.signal.removeEventListener('abort', interruptAll);
       await Promise.allSettled(lanes.flatMap((lane) => [lane.source.close(), lane.target.close()]));
@@ -164,6 +165,31 @@ export class SyncTask implements Task {
       }
     }
   }
+}
+
+/**
+ * `--objects`: after every table is in place (so no trigger fires during the load), the source's views,
+ * routines, triggers and events are created on the target. Skipped when a table failed (the objects
+ * would point at tables that are not there); triggers of tables not in this copy are left out.
+ */
+async function copyObjects(engine: CopyEngine, lane: Lane, mappings: readonly SyncTableRequest[], context: TaskContext): Promise<void> {
+  const failed = context.progress.snapshot().tables.filter((t) => t.status === 'failed').length;
+  if (failed > 0) return context.log('warn', `objects not copied: ${failed} table${failed === 1 ? '' : 's'} failed`);
+  const copier = objectCopierOf(engine, lane.source.describe());
+  const copied = new Set(mappings.map((m) => m.source_table));
+  const all = await copier.list(lane.source);
+  const objects = all.filter((o) => o.table === null || copied.has(o.table));
+  context.signal.throwIfAborted();
+  await copier.create(lane.target, objects);
+  const counts = new Map<string, number>();
+  for (const o of objects) counts.set(o.kind, (counts.get(o.kind) ?? 0) + 1);
+  const summary = [...counts].map(([kind, n]) => `${n} ${kind}${n === 1 ? '' : 's'}`).join(', ');
+  context.log('info', `objects created: ${summary === '' ? 'none in the source' : summary}${objects.length < all.length ? ` (${all.length - objects.length} triggers of tables not copied left out)` : ''}`);
+}
+
+export function objectCopierOf(engine: CopyEngine, server: string): ObjectCopier {
+  if (!engine.objects) throw new DbfError('DBF_NOT_IMPLEMENTED', `copying views, routines, triggers and events (--objects) from ${server} has not landed yet`);
+  return engine.objects;
 }
 
 /** Table modes and options this copy engine does not do yet: the table fails with a clear error. */

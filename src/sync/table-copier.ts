@@ -161,20 +161,25 @@ export class TableCopier {
     const batches = source.readRows(this.table, { after: resumed?.after ?? null, batchRows, batchBytes, signal: task.signal })[Symbol.asyncIterator]();
     // The next batch is read while the current one is written: the source and the target work at once.
     let next: Promise<IteratorResult<RowBatch>> = batches.next();
-    for (;;) {
-      const result = await next;
-      if (result.done === true) break;
-      next = batches.next();
-      // An abandoned read-ahead must not surface as an unhandled rejection; the loop awaits it otherwise.
-      next.catch(() => undefined);
-      const batch = result.value;
-      task.signal.throwIfAborted();
-      await target.writeRows(this.table, dest, batch.rows);
-      rows += batch.rows.length;
-      bytes += batch.bytes;
-      task.progress.tableProgress(live, rows, bytes);
-      pendingKey = batch.lastKey;
-      if (batch.lastKey !== null && now() - lastSaved >= CHECKPOINT_EVERY_MS) await save(batch.lastKey);
+    try {
+      for (;;) {
+        const result = await next;
+        if (result.done === true) break;
+        next = batches.next();
+        // An abandoned read-ahead must not surface as an unhandled rejection; the loop awaits it otherwise.
+        next.catch(() => undefined);
+        const batch = result.value;
+        task.signal.throwIfAborted();
+        await target.writeRows(this.table, dest, batch.rows);
+        rows += batch.rows.length;
+        bytes += batch.bytes;
+        task.progress.tableProgress(live, rows, bytes);
+        pendingKey = batch.lastKey;
+        if (batch.lastKey !== null && now() - lastSaved >= CHECKPOINT_EVERY_MS) await save(batch.lastKey);
+      }
+    } finally {
+      // Lets the reader release its session (a half-read result would block the next statement on it).
+      await batches.return?.(undefined).catch((error: unknown) => task.log('debug', `closing the read of ${live}: ${toDbfError(error).message}`, { table: live }));
     }
     if (pendingKey !== null) await save(pendingKey);
     return { rows, bytes };

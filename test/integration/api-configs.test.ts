@@ -56,7 +56,7 @@ describe('API: sync configs', () => {
     assert.equal(config.target_connection_name, 'maria');
     assert.equal(config.sync_mode, 'full');
     assert.equal(config.enabled, true);
-    assert.deepEqual(config.options, { batch_size: null, max_concurrency: null, conflict_resolution: 'overwrite', strategy: 'swap', verify: true });
+    assert.deepEqual(config.options, { batch_size: null, max_concurrency: null, conflict_resolution: 'overwrite', strategy: 'swap', verify: true, objects: false });
     assert.deepEqual(
       config.tables.map((m) => [m.source_table, m.target_table, m.sync_mode, m.enabled, m.sort_order]),
       [['customers', 'customers', 'full', true, 0], ['orders', 'orders_copy', 'incremental', true, 1]],

@@ -95,10 +95,10 @@ describe('CLI', () => {
   });
 
   it('a flag whose capability has not landed exits 2 with DBF_NOT_IMPLEMENTED naming it', async () => {
-    const result = await cli('sync', '--from', 'sqlite:a.db', '--to', 'sqlite:b.db', '--objects');
+    const result = await cli('sync', '--from', 'sqlite:a.db', '--to', 'sqlite:b.db', '--where', 'a:id > 1');
     assert.equal(result.exitCode, 2);
     assert.equal(result.stdout, '');
-    assert.equal(result.stderr, 'error DBF_NOT_IMPLEMENTED: --objects has not landed yet: full copies of tables have\n');
+    assert.equal(result.stderr, 'error DBF_NOT_IMPLEMENTED: --where has not landed yet: full copies of tables have\n');
     const json = await cli('sync', '--from', 'sqlite:a.db', '--to', 'sqlite:b.db', '--detect-deletes', '--json');
     assert.equal(json.exitCode, 2);
     assert.equal(JSON.parse(json.stdout).error.code, 'DBF_NOT_IMPLEMENTED');

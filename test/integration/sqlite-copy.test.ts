@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -279,6 +279,14 @@ describe('SQLite copy engine', () => {
     await assert.rejects(stat(missing), { code: 'ENOENT' });
   });
 
+  it('fails on a source file that is not a database with DBF_CONN_FAILED', async () => {
+    const junk = join(dir, 'junk.db');
+    await writeFile(junk, 'this is not a database, just some text that is long enough to be read as a header '.repeat(10));
+    const error = await rejection(() => sqliteCopyEngine.openSource(sqlite(junk), OPTIONS));
+    assert.equal(error.code, 'DBF_CONN_FAILED');
+    assert.match(error.message, /it is not a SQLite database/);
+  });
+
   it('creates the target file and its folder only in ensureDatabase', async () => {
     assert.equal(await target.databaseExists(), false);
     assert.equal(await target.tableExists('parent'), false);
@@ -447,6 +455,23 @@ describe('SQLite copy engine', () => {
     } finally {
       other.close();
       await locked.close();
+    }
+  });
+
+  it('queues writes of another lane on the same file behind a checksum in progress', async () => {
+    const [a, b] = [await sqliteCopyEngine.openTarget(sqlite(targetFile), source, { timeoutMs: 50 }), await sqliteCopyEngine.openTarget(sqlite(targetFile), source, { timeoutMs: 50 })];
+    try {
+      const big = await source.table('big');
+      const parent = await source.table('parent');
+      // The checksum holds a read open across turns of the event loop; in rollback-journal mode a
+      // commit on the other connection would wait for it in the busy timeout and fail.
+      const sum = a.checksum(big, 'big');
+      const write = b.writeRows(parent, 'parent', [[100n, 'lane b']]);
+      const [checksum] = await Promise.all([sum, write]);
+      assert.equal(checksum.rows, withTarget(targetFile, (db) => db.prepare('SELECT count(*) FROM big').pluck().get()));
+      assert.equal(await b.deleteAfter(parent, 'parent', ['i:99']), 1);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
     }
   });
 

@@ -44,14 +44,13 @@ function refuseNotLanded(flags: SyncFlags): void {
   if (flags.where !== undefined) missing.push('--where');
   if (flags.cursor !== undefined) missing.push('--cursor');
   if (flags.detectDeletes === true) missing.push('--detect-deletes');
-  if (flags.objects === true) missing.push('--objects');
   if (missing.length > 0) throw new DbfError('DBF_NOT_IMPLEMENTED', `${missing.join(', ')} ${missing.length === 1 ? 'has' : 'have'} not landed yet: full copies of tables have`);
   if (flags.mode !== 'full') throw new DbfError('DBF_USAGE', `--mode must be full or incremental, not "${flags.mode}"`);
 }
 
 function optionsOf(flags: SyncFlags) {
   const concurrency = flags.concurrency === undefined ? null : Number(flags.concurrency);
-  return parseInput(syncOptionsSchema, { strategy: flags.strategy, verify: flags.verify, max_concurrency: concurrency }, 'DBF_USAGE', 'sync options');
+  return parseInput(syncOptionsSchema, { strategy: flags.strategy, verify: flags.verify, max_concurrency: concurrency, objects: flags.objects === true }, 'DBF_USAGE', 'sync options');
 }
 
 export function renderPlan(plan: SyncPlan): string {
@@ -62,7 +61,8 @@ export function renderPlan(plan: SyncPlan): string {
     '',
   ].join('\n');
   const rows = plan.tables.map((t, i) => [i + 1, t.source_table === t.target_table ? t.source_table : `${t.source_table} → ${t.target_table}`, t.problem?.message ?? t.action, formatCount(t.row_estimate), formatBytes(t.size_bytes), t.chunking]);
-  return `${head}\n${renderTable(['#', 'table', 'action', 'rows (est.)', 'size', 'read'], rows)}\n\n${plan.tables.length} tables, about ${formatCount(plan.total_rows)} rows, ${formatBytes(plan.total_bytes)}. Nothing was changed (dry run).\n`;
+  const objects = plan.objects === null ? '' : `\nthen ${plan.objects.length} objects: ${plan.objects.map((o) => `${o.kind} ${o.name}`).join(', ')}\n`;
+  return `${head}\n${renderTable(['#', 'table', 'action', 'rows (est.)', 'size', 'read'], rows)}\n${objects}\n${plan.tables.length} tables, about ${formatCount(plan.total_rows)} rows, ${formatBytes(plan.total_bytes)}. Nothing was changed (dry run).\n`;
 }
 
 /**

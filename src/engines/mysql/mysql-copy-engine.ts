@@ -1,8 +1,9 @@
 import type { ConnectionSpec } from '../../domain/connection-url.js';
 import type { CopyEngine, CopySource, CopyTable, CopyTarget, DifferingRange } from '../copy-ports.js';
-import { asMysqlTable, checksumSql, encodeKey, keyCondition, MysqlCopySource, runChecksum } from './mysql-copy-source.js';
+import { asMysqlTable, checksumSql, encodeKey, keyCondition, MysqlCopySource, RAW_ROWS, runChecksum } from './mysql-copy-source.js';
 import type { MysqlCopyTable } from './mysql-copy-source.js';
 import { MysqlCopyTarget } from './mysql-copy-target.js';
+import { mysqlObjectCopier } from './mysql-objects.js';
 import { quoteIdentBinary } from './mysql-sql.js';
 
 /** Rows per range when drilling down into a table whose checksums differ. */
@@ -35,6 +36,7 @@ function describeRange(table: MysqlCopyTable, low: readonly string[] | null, hig
 export const mysqlCopyEngine: CopyEngine = {
   openSource: (spec: ConnectionSpec, options) => MysqlCopySource.open(spec, options),
   openTarget: (spec: ConnectionSpec, source, options) => MysqlCopyTarget.open(spec, asSource(source), options),
+  objects: mysqlObjectCopier,
 
   async differingRanges(sourcePort, targetPort, copyTable: CopyTable, targetName): Promise<DifferingRange[]> {
     const source = asSource(sourcePort);
@@ -53,8 +55,7 @@ export const mysqlCopyEngine: CopyEngine = {
       const after = low === null ? '' : ` WHERE ${keyCondition(table, low)}`;
       const [boundary] = await source.connections.data.query({
         sql: `SELECT ${keyColumns} FROM ${sourceName}${after} ORDER BY ${keyColumns} LIMIT 1 OFFSET ${RANGE_ROWS - 1}`,
-        rowsAsArray: true,
-        typeCast: (field: { buffer(): Buffer | null }) => field.buffer(),
+        ...RAW_ROWS,
       });
       const [row] = boundary as unknown as Array<ReadonlyArray<Buffer | null>>;
       const high = row ? encodeKey(row, table.primaryKey.map((_, i) => i)) : null;

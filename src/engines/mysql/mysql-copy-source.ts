@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { Connection } from 'mysql2/promise';
 import type { ConnectionSpec } from '../../domain/connection-url.js';
 import { DbfError } from '../../domain/errors.js';
@@ -6,6 +7,19 @@ import { asRows, toNumber, toText } from '../rows.js';
 import { closeCopyConnections, copyFailed, killQueries, openCopyConnections } from './mysql-copy-connection.js';
 import type { CopyConnections } from './mysql-copy-connection.js';
 import { afterKeyCondition, keyLiteral, quoteIdent, quoteIdentBinary } from './mysql-sql.js';
+
+/** Resolves when the stream has rows to read, ended or failed, or the signal aborted. */
+function readable(stream: Readable, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      for (const event of ['readable', 'end', 'error', 'close']) stream.off(event, done);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    for (const event of ['readable', 'end', 'error', 'close']) stream.on(event, done);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
 
 /** A MySQL table with what its SQL needs beyond the port's view: column data types. */
 export interface MysqlCopyTable extends CopyTable {
@@ -18,8 +32,11 @@ export interface MysqlCopyTable extends CopyTable {
 
 type RawRow = ReadonlyArray<Buffer | null>;
 
-/** Every value as the server's bytes (text protocol), NULL as null: nothing is decoded. */
-const rawValue = (field: { buffer(): Buffer | null }): Buffer | null => field.buffer();
+/**
+ * Query options that hand every value back as the server's bytes (text protocol), NULL as null:
+ * with `typeCast: false` mysql2 decodes nothing (no per-field callback either, which cost CPU).
+ */
+export const RAW_ROWS = { rowsAsArray: true, typeCast: false } as const;
 
 export function asMysqlTable(table: CopyTable): MysqlCopyTable {
   if (!('types' in table)) throw new TypeError(`table ${table.name} was not described by the MySQL engine`);
@@ -178,33 +195,50 @@ export class MysqlCopySource implements CopySource {
     const where = options.after !== null && table.primaryKey.length > 0 ? ` WHERE ${keyCondition(table, options.after)}` : '';
     const order = table.primaryKey.length > 0 ? ` ORDER BY ${table.primaryKey.map(quoteIdentBinary).join(', ')}` : '';
     const sql = `SELECT ${columns} FROM ${this.#qualified(table.name)}${where}${order}`;
-    const stream = this.connections.dataStream.query({ sql, rowsAsArray: true, typeCast: rawValue }).stream({ highWaterMark: 256 });
-    const onAbort = (): void => {
-      stream.destroy(options.signal.reason instanceof Error ? options.signal.reason : new Error('aborted'));
-    };
-    options.signal.addEventListener('abort', onAbort, { once: true });
+    // Rows are taken from the stream's buffer synchronously, a batch at a time: awaiting every row of an
+    // async iterator cost a promise per row. The buffer holds at most highWaterMark rows; past that
+    // mysql2 pauses the socket (backpressure), so memory stays bounded whatever the table size.
+    const stream = this.connections.dataStream.query({ sql, ...RAW_ROWS }).stream({ highWaterMark: 256 });
+    const keyed = table.primaryKey.length > 0;
     let rows: RawRow[] = [];
     let bytes = 0;
     try {
-      for await (const value of stream as AsyncIterable<RawRow>) {
-        rows.push(value);
-        for (const v of value) bytes += v === null ? 1 : v.length + 3;
-        if (rows.length >= options.batchRows || bytes >= options.batchBytes) {
-          yield { rows, bytes, lastKey: table.primaryKey.length > 0 ? encodeKey(value, table.keyIndexes) : null };
-          rows = [];
-          bytes = 0;
+      for (;;) {
+        for (let row = stream.read() as RawRow | null; row !== null; row = stream.read() as RawRow | null) {
+          rows.push(row);
+          for (const v of row) bytes += v === null ? 1 : v.length + 3;
+          if (rows.length >= options.batchRows || bytes >= options.batchBytes) {
+            yield { rows, bytes, lastKey: keyed ? encodeKey(row, table.keyIndexes) : null };
+            rows = [];
+            bytes = 0;
+          }
         }
+        if (stream.errored) throw stream.errored;
+        if (stream.readableEnded) break;
+        options.signal.throwIfAborted();
+        await readable(stream, options.signal);
       }
-      if (rows.length > 0) {
-        const last = rows[rows.length - 1] ?? [];
-        yield { rows, bytes, lastKey: table.primaryKey.length > 0 ? encodeKey(last, table.keyIndexes) : null };
-      }
+      if (rows.length > 0) yield { rows, bytes, lastKey: keyed ? encodeKey(rows[rows.length - 1] ?? [], table.keyIndexes) : null };
     } catch (error) {
       if (options.signal.aborted) throw options.signal.reason;
       throw copyFailed(error, this.connections, `reading ${table.name}`);
     } finally {
-      options.signal.removeEventListener('abort', onAbort);
+      if (!stream.readableEnded) await this.#abandon(stream, options.signal.aborted);
     }
+  }
+
+  /**
+   * The read stopped before the end (a cancel, or the consumer's write failed): the rest of the result
+   * must not hold the session, or the next statement on it (the read's COMMIT, a DROP) would wait
+   * behind a paused result forever. The query is killed (a cancel has already sent its KILL QUERY) and
+   * the stream set flowing with no reader, so the server's remaining packets drain into nothing and the
+   * session is free again. (Destroying the stream would not do: mysql2 pauses the socket again on every
+   * row a destroyed stream refuses.)
+   */
+  async #abandon(stream: Readable, killed: boolean): Promise<void> {
+    stream.on('error', () => undefined /* the killed query's own error: expected, nothing to report */);
+    stream.resume();
+    if (!killed) await this.interrupt();
   }
 
   async checksum(copyTable: CopyTable): Promise<TableChecksum> {

@@ -76,13 +76,13 @@ export class SqliteCopySource implements CopySource {
   }
 
   /** Ordinary tables: views, virtual tables, their shadow tables and SQLite's own tables left out. */
-  listTables(): Promise<string[]> {
+  async listTables(): Promise<string[]> {
     const rows = this.handle.all('listing tables', "SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table'");
     const names = rows.map((r) => toText(r['name'])).filter((n) => !isInternal(n));
-    return Promise.resolve(names.map((name) => ({ name })).sort(byName).map((t) => t.name));
+    return names.map((name) => ({ name })).sort(byName).map((t) => t.name);
   }
 
-  table(requested: string): Promise<CopyTable> {
+  async table(requested: string): Promise<CopyTable> {
     const { name, withoutRowid } = this.#lookup(requested);
     const columns = this.handle
       .all(`describing table ${name}`, "SELECT name, hidden FROM pragma_table_xinfo(?, 'main') ORDER BY cid", [name])
@@ -106,7 +106,7 @@ export class SqliteCopySource implements CopySource {
       if (!sameName(parent, name)) references.add(parent);
     }
     const [count] = this.handle.all(`counting the rows of ${name}`, `SELECT count(*) AS n FROM ${mainTable(name)}`);
-    return Promise.resolve({
+    return {
       name,
       columns,
       copied,
@@ -114,13 +114,13 @@ export class SqliteCopySource implements CopySource {
       references: [...references].sort(),
       rowEstimate: toNumber(count?.['n']) ?? 0,
       sizeBytes: this.#sizeBytes(name),
-    });
+    };
   }
 
-  createStatement(requested: string): Promise<string> {
+  async createStatement(requested: string): Promise<string> {
     const { name } = this.#lookup(requested);
     const [row] = this.handle.all(`reading the DDL of ${name}`, "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?", [name]);
-    return Promise.resolve(toText(row?.['sql']));
+    return toText(row?.['sql']);
   }
 
   /** The table's indexes (those with SQL: not the automatic ones of UNIQUE and PRIMARY KEY) and triggers. */
@@ -143,7 +143,7 @@ export class SqliteCopySource implements CopySource {
     });
   }
 
-  beginRead(): Promise<void> {
+  async beginRead(): Promise<void> {
     this.#endCursors('a new consistent read began');
     this.handle.run('starting a consistent read', (db) => {
       if (db.inTransaction) db.exec('COMMIT');
@@ -151,17 +151,15 @@ export class SqliteCopySource implements CopySource {
       // A deferred transaction takes its snapshot (and its SHARED lock) at its first read.
       db.prepare('SELECT count(*) FROM sqlite_schema').get();
     });
-    return Promise.resolve();
   }
 
-  endRead(): Promise<void> {
+  async endRead(): Promise<void> {
     this.#endCursors('the consistent read ended');
     if (!this.handle.closed) {
       this.handle.run('ending the consistent read', (db) => {
         if (db.inTransaction) db.exec('COMMIT');
       });
     }
-    return Promise.resolve();
   }
 
   async *readRows(table: CopyTable, options: ReadOptions): AsyncIterable<RowBatch> {
@@ -261,16 +259,14 @@ export class SqliteCopySource implements CopySource {
   }
 
   /** interrupt() cannot stop a synchronous call; it ends suspended reads (see SqliteHandle). */
-  interrupt(): Promise<void> {
+  async interrupt(): Promise<void> {
     this.handle.interrupt();
     this.#endCursors('the read was interrupted');
-    return Promise.resolve();
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
     this.#endCursors('the source was closed');
     this.handle.close();
-    return Promise.resolve();
   }
 
   #lookup(requested: string): { name: string; withoutRowid: boolean } {

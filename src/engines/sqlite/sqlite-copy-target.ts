@@ -13,6 +13,30 @@ import { decodeKey, isSqliteValue, keyIndexes, runChecksum } from './sqlite-copy
 const ENCODINGS = new Set(['UTF-8', 'UTF-16le', 'UTF-16be']);
 
 /**
+ * The work queued on each target file in this process. Lanes copy tables at once, each over its own
+ * connection; SQLite takes one writer at a time, and a writer cannot commit while another connection
+ * holds a read open (rollback-journal mode). The calls are synchronous except a checksum, which spans
+ * turns of the event loop: a write on another lane would then spin in the busy timeout, on the thread
+ * the checksum needs to finish. So target work on one file runs in turn, in the order it was asked for.
+ */
+const fileQueues = new Map<string, Promise<unknown>>();
+
+function serialized<T>(file: string, work: () => T | Promise<T>): Promise<T> {
+  const previous = fileQueues.get(file) ?? Promise.resolve();
+  const run = previous.then(work);
+  // The queue only orders the work: its caller gets the result or the error from `run`.
+  const tail = run.then(
+    () => undefined,
+    () => undefined,
+  );
+  fileQueues.set(file, tail);
+  void tail.then(() => {
+    if (fileQueues.get(file) === tail) fileQueues.delete(file);
+  });
+  return run;
+}
+
+/**
  * The writing end of a SQLite copy: the file opened read-write, created (with its folder) by
  * ensureDatabase() only. Rows are written as the source read them, bound to prepared multi-row
  * INSERTs (a bigint binds as INTEGER, a number as REAL, a Buffer as BLOB), one transaction per batch.
@@ -63,39 +87,34 @@ export class SqliteCopyTarget implements CopyTarget {
     return 'created';
   }
 
-  tableExists(name: string): Promise<boolean> {
+  async tableExists(name: string): Promise<boolean> {
     // Before ensureDatabase() a missing file holds no table (a dry run asks without creating it).
-    if (this.#handle === null) return Promise.resolve(false);
-    const rows = this.#target().all(`looking up table ${name}`, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ? COLLATE NOCASE", [name]);
-    return Promise.resolve(rows.length > 0);
+    if (this.#handle === null) return false;
+    return this.#handle.all(`looking up table ${name}`, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ? COLLATE NOCASE", [name]).length > 0;
   }
 
-  createTable(name: string, sourceDdl: string, sourceName: string): Promise<void> {
+  async createTable(name: string, sourceDdl: string, sourceName: string): Promise<void> {
     const ddl = rewriteCreateTable(sourceDdl, sourceName, name);
-    this.#ddl(`creating ${name}`, (db) => db.exec(ddl));
-    return Promise.resolve();
+    await this.#ddl(`creating ${name}`, (db) => db.exec(ddl));
   }
 
-  dropTable(name: string): Promise<void> {
-    this.#ddl(`dropping ${name}`, (db) => db.exec(`DROP TABLE IF EXISTS ${mainTable(name)}`));
-    return Promise.resolve();
+  async dropTable(name: string): Promise<void> {
+    await this.#ddl(`dropping ${name}`, (db) => db.exec(`DROP TABLE IF EXISTS ${mainTable(name)}`));
   }
 
-  renameTable(from: string, to: string): Promise<void> {
-    this.#ddl(`renaming ${from} to ${to}`, (db) => db.exec(`ALTER TABLE ${mainTable(from)} RENAME TO ${quoteIdent(to)}`));
-    return Promise.resolve();
+  async renameTable(from: string, to: string): Promise<void> {
+    await this.#ddl(`renaming ${from} to ${to}`, (db) => db.exec(`ALTER TABLE ${mainTable(from)} RENAME TO ${quoteIdent(to)}`));
   }
 
-  truncate(name: string): Promise<void> {
-    this.#target().run(`emptying ${name}`, (db) => db.prepare(`DELETE FROM ${mainTable(name)}`).run());
-    return Promise.resolve();
+  async truncate(name: string): Promise<void> {
+    await this.#write(`emptying ${name}`, (db) => db.prepare(`DELETE FROM ${mainTable(name)}`).run());
   }
 
-  deleteAfter(table: CopyTable, name: string, after: KeyPosition | null): Promise<number> {
+  async deleteAfter(table: CopyTable, name: string, after: KeyPosition | null): Promise<number> {
     const where = after === null || keyIndexes(table).length === 0 ? null : afterKey(table.primaryKey, decodeKey(table, after));
     const sql = `DELETE FROM ${mainTable(name)}${where === null ? '' : ` WHERE ${where.sql}`}`;
-    const result = this.#target().run(`removing the rows after the checkpoint from ${name}`, (db) => db.prepare(sql).run(where?.params ?? []));
-    return Promise.resolve(result.changes);
+    const result = await this.#write(`removing the rows after the checkpoint from ${name}`, (db) => db.prepare(sql).run(where?.params ?? []));
+    return result.changes;
   }
 
   /**
@@ -106,8 +125,8 @@ export class SqliteCopyTarget implements CopyTarget {
     return { rows: 10_000, bytes: 8 * 1024 * 1024 };
   }
 
-  writeRows(table: CopyTable, name: string, rows: ReadonlyArray<readonly unknown[]>): Promise<void> {
-    if (rows.length === 0) return Promise.resolve();
+  async writeRows(table: CopyTable, name: string, rows: ReadonlyArray<readonly unknown[]>): Promise<void> {
+    if (rows.length === 0) return;
     const width = table.copied.length;
     const values: SqliteValue[] = [];
     for (const row of rows) {
@@ -118,8 +137,7 @@ export class SqliteCopyTarget implements CopyTarget {
       }
     }
     const perStatement = Math.max(1, Math.floor(this.#variables / width));
-    const handle = this.#target();
-    const stored = handle.run(`writing ${rows.length} rows into ${name}`, (db) =>
+    const stored = await this.#write(`writing ${rows.length} rows into ${name}`, (db) =>
       db
         .transaction(() => {
           let changes = 0;
@@ -133,7 +151,6 @@ export class SqliteCopyTarget implements CopyTarget {
         .immediate(),
     );
     if (stored !== rows.length) throw new DbfError('DBF_COPY_FAILED', `writing ${name}: the target stored ${stored} of ${rows.length} rows`);
-    return Promise.resolve();
   }
 
   /**
@@ -142,10 +159,10 @@ export class SqliteCopyTarget implements CopyTarget {
    * table or the new one, never none or a half-filled one. Foreign keys need no step: they are inline
    * in the DDL the shadow was created with, and other tables' keys still name the live table.
    */
-  swapIn(shadow: string, live: string, _sourceDdl: string, sourceName: string): Promise<void> {
+  async swapIn(shadow: string, live: string, _sourceDdl: string, sourceName: string): Promise<void> {
     const objects = this.source.schemaObjects(sourceName);
     const sequence = this.source.sequence(sourceName);
-    this.#ddl(`swapping ${shadow} in for ${live}`, (db) =>
+    await this.#ddl(`swapping ${shadow} in for ${live}`, (db) =>
       db
         .transaction(() => {
           if (db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ? COLLATE NOCASE").get([live]) !== undefined) {
@@ -157,7 +174,6 @@ export class SqliteCopyTarget implements CopyTarget {
         })
         .immediate(),
     );
-    return Promise.resolve();
   }
 
   /**
@@ -166,10 +182,10 @@ export class SqliteCopyTarget implements CopyTarget {
    * (and its AUTOINCREMENT counter). Its triggers are not: they would fire on every copied row, and
    * the port has no step after the load to add them in.
    */
-  addForeignKeys(name: string, _sourceDdl: string, sourceName: string): Promise<void> {
+  async addForeignKeys(name: string, _sourceDdl: string, sourceName: string): Promise<void> {
     const indexes = this.source.schemaObjects(sourceName).filter((o) => o.type === 'index');
     const sequence = this.source.sequence(sourceName);
-    this.#ddl(`creating the indexes of ${name}`, (db) =>
+    await this.#ddl(`creating the indexes of ${name}`, (db) =>
       db
         .transaction(() => {
           for (const index of indexes) db.exec(rewriteOnTable(index.sql, sourceName, name));
@@ -177,34 +193,36 @@ export class SqliteCopyTarget implements CopyTarget {
         })
         .immediate(),
     );
-    return Promise.resolve();
   }
 
   async checksum(table: CopyTable, name: string): Promise<TableChecksum> {
     return this.rangeChecksum(table, name, null, null);
   }
 
-  async rangeChecksum(table: CopyTable, name: string, low: SqliteValue[] | null, high: SqliteValue[] | null): Promise<TableChecksum> {
+  rangeChecksum(table: CopyTable, name: string, low: SqliteValue[] | null, high: SqliteValue[] | null): Promise<TableChecksum> {
     const handle = this.#target();
     const what = `checksumming ${name} on the target`;
     const where = low === null && high === null ? null : keyRange(table.primaryKey, low, high);
-    try {
-      return await runChecksum(handle.db, table, name, where, handle.guard(what));
-    } catch (error) {
-      throw copyFailed(error, this.file, what);
-    }
+    const check = handle.guard(what);
+    // The scan keeps its statement (a read lock on the file) open across turns of the event loop:
+    // writes of other lanes to the same file wait for it here rather than fail busy in SQLite.
+    return serialized(this.file, async () => {
+      try {
+        return await runChecksum(handle.db, table, name, where, check);
+      } catch (error) {
+        throw copyFailed(error, this.file, what);
+      }
+    });
   }
 
   /** Ends a checksum suspended between turns; nothing else is ever in flight (see SqliteHandle). */
-  interrupt(): Promise<void> {
+  async interrupt(): Promise<void> {
     this.#handle?.interrupt();
-    return Promise.resolve();
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
     this.#inserts.clear();
     this.#handle?.close();
-    return Promise.resolve();
   }
 
   #attach(create: boolean): void {
@@ -226,9 +244,17 @@ export class SqliteCopyTarget implements CopyTarget {
     return this.#handle;
   }
 
-  #ddl(what: string, work: (db: Database.Database) => unknown): void {
-    this.#inserts.clear();
-    this.#target().run(what, work);
+  /** Writes run one at a time per file, and never while a checksum of the file is suspended. */
+  #write<T>(what: string, work: (db: Database.Database) => T): Promise<T> {
+    const handle = this.#target();
+    return serialized(this.file, () => handle.run(what, work));
+  }
+
+  async #ddl(what: string, work: (db: Database.Database) => unknown): Promise<void> {
+    await this.#write(what, (db) => {
+      this.#inserts.clear();
+      return work(db);
+    });
   }
 
   #insert(db: Database.Database, table: CopyTable, name: string, rows: number, cache: boolean): Database.Statement<unknown[], unknown> {
