@@ -28,7 +28,8 @@ fi
 if ! listening 3306; then
   echo "test-services: starting MariaDB"
   as_root mkdir -p /run/mysqld && as_root chown mysql:mysql /run/mysqld 2>/dev/null || true
-  as_root start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd
+  # --pidfile: another mariadbd (a second instance, such as the benchmark's on 3307) must not pass for this one.
+  as_root start-stop-daemon --start --oknodo --background --pidfile /run/mysqld/mysqld.pid --exec /usr/sbin/mariadbd
   wait_for 3306 MariaDB
 fi
 # root over TCP with an empty password (Debian's root@localhost uses the unix socket).

@@ -154,6 +154,24 @@ export interface CopyEngine {
   differingRanges(source: CopySource, target: CopyTarget, table: CopyTable, targetName: string): Promise<DifferingRange[]>;
   /** Views, routines, triggers and events (`--objects`): a capability, absent where an engine has none yet. */
   readonly objects?: ObjectCopier;
+  /** Copies between two databases of one server done by the server itself: absent where an engine cannot. */
+  readonly serverSide?: ServerSideCopier;
+}
+
+export interface ChunkResult {
+  readonly rows: number;
+  /** The chunk's last key (where the next chunk starts); null when the chunk reached the table's end. */
+  readonly lastKey: KeyPosition | null;
+}
+
+export interface ServerSideCopier {
+  /** Whether the target session can read the source database on its own server (same server and user). */
+  sameServer(source: CopySource, target: CopyTarget): boolean;
+  /**
+   * Copies the next `limit` rows after `after` (in key order; the whole table when it has no primary
+   * key) into `dest` with one statement the server runs itself; committed when it returns.
+   */
+  copyChunk(source: CopySource, target: CopyTarget, table: CopyTable, dest: string, after: KeyPosition | null, limit: number): Promise<ChunkResult>;
 }
 
 export interface ObjectCopier {

@@ -71,7 +71,8 @@ export async function planSync(input: PlanInput): Promise<SyncPlan> {
     const exists = await target.databaseExists();
     const mappings = input.tables ?? (await allTables(source, input.exclude ?? [], input.mode ?? 'full'));
     const tables: PlannedTableView[] = [];
-    for (const mapping of mappings) tables.push(await planTable(source, target, exists, mapping, input.options));
+    const onServer = engine.serverSide?.sameServer(source, target) === true;
+    for (const mapping of mappings) tables.push(await planTable(source, target, exists, mapping, input.options, onServer));
     const ordered = input.order === 'foreign_keys' ? await parentsFirst(source, tables) : tables;
     const objects = input.options.objects ? (await objectCopierOf(engine, source.describe()).list(source)).map((o) => ({ kind: o.kind, name: o.name })) : null;
     return {
@@ -106,14 +107,17 @@ async function parentsFirst(source: CopySource, tables: PlannedTableView[]): Pro
   return foreignKeyOrder(tables, (t) => t.source_table, (t) => references.get(t.source_table) ?? []);
 }
 
-async function planTable(source: CopySource, target: CopyTarget, databaseExists: boolean, mapping: SyncTableRequest, options: SyncOptions): Promise<PlannedTableView> {
+async function planTable(source: CopySource, target: CopyTarget, databaseExists: boolean, mapping: SyncTableRequest, options: SyncOptions, onServer: boolean): Promise<PlannedTableView> {
   const base = { source_table: mapping.source_table, target_table: mapping.target_table, mode: mapping.mode, where_clause: mapping.where_clause };
   try {
     const table = await source.table(mapping.source_table);
     const ddl = await source.createStatement(mapping.source_table);
     const exists = databaseExists && (await target.tableExists(mapping.target_table));
     const action: TableAction = options.strategy === 'swap' ? (exists ? 'replace' : 'create') : exists ? 'truncate and reload' : 'create (truncate strategy)';
-    const chunking = table.primaryKey.length > 0 ? `keyset chunks over (${table.primaryKey.join(', ')})` : 'whole table in one consistent read (no primary key)';
+    const keyed = table.primaryKey.length > 0;
+    const chunking = onServer
+      ? keyed ? `same server: INSERT … SELECT in keyset chunks over (${table.primaryKey.join(', ')})` : 'same server: one INSERT … SELECT (no primary key)'
+      : keyed ? `keyset chunks over (${table.primaryKey.join(', ')})` : 'whole table in one consistent read (no primary key)';
     return { ...base, action, ddl, primary_key: table.primaryKey, chunking, row_estimate: table.rowEstimate, size_bytes: table.sizeBytes, problem: null };
   } catch (error) {
     const failure = toDbfError(error);

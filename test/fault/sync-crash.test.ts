@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -8,7 +8,7 @@ import type { StoreDb } from '../../src/store/open-store.js';
 import { jobEvents, jobRow, waitFor, waitForStatus } from '../helpers/job-fixtures.js';
 import { createTestRuntime } from '../helpers/runtime.js';
 import type { TestRuntime } from '../helpers/runtime.js';
-import { createMysqlDatabase, MYSQL_URL, randomName, withMysqlAdmin } from '../helpers/servers.js';
+import { createMysqlDatabase, mysqlWriterUrl, randomName, withMysqlAdmin } from '../helpers/servers.js';
 import type { TempDatabase } from '../helpers/servers.js';
 import { killAllWorkers, spawnWorker } from '../helpers/worker-process.js';
 
@@ -57,11 +57,14 @@ describe('a copy whose worker is killed -9 mid-table, and a cancelled copy', () 
       INSERT INTO big SELECT seq, CONCAT('row ', seq, ' 😀 ', REPEAT('é', seq % 40)), seq / 7, IF(seq % 5 = 0, NULL, MD5(seq)) FROM seq_1_to_${ROWS};`);
     t = await createTestRuntime({ store, settings: { lease_ms: 60_000 } });
     await t.runtime.connections.create({ name: 'src', url: source.url });
-    await t.runtime.connections.create({ name: 'dst', url: MYSQL_URL });
+    // Another user than the source's: the copy streams through the worker (the path a crash can cut mid-batch).
+    await t.runtime.connections.create({ name: 'dst', url: await mysqlWriterUrl() });
     await t.runtime.configs.create({
       name: 'big-copy', source_connection_id: 'src', target_connection_id: 'dst', source_database: source.name, target_database: target,
       options: { batch_size: 200, max_concurrency: 1 }, tables: [{ source_table: 'big' }],
     });
+    // The worker processes open the sealed password with the same key (they share the store, not the home).
+    copyFileSync(join(t.home, 'secret.key'), join(dir, 'secret.key'));
   });
 
   after(async () => {

@@ -10,6 +10,20 @@ import pg from 'pg';
 export const MYSQL_URL = process.env.DBFERRY_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
 export const POSTGRES_URL = process.env.DBFERRY_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
 
+/**
+ * A second MySQL account with every privilege, for targets: a copy whose target user differs from its
+ * source user cannot take the same-server fast path, so tests reach the client path (LOAD DATA) on
+ * the one test server by writing as this user.
+ */
+export async function mysqlWriterUrl(): Promise<string> {
+  await withMysqlAdmin(async (conn) => {
+    await conn.query("CREATE USER IF NOT EXISTS 'dbferry_writer'@'127.0.0.1' IDENTIFIED BY 'writer-secret'");
+    await conn.query("GRANT ALL PRIVILEGES ON *.* TO 'dbferry_writer'@'127.0.0.1'");
+  });
+  const url = new URL(MYSQL_URL);
+  return `mysql://dbferry_writer:writer-secret@${url.host}`;
+}
+
 export function randomName(prefix = 'dbf_test'): string {
   return `${prefix}_${randomBytes(5).toString('hex')}`;
 }

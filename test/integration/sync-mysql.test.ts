@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { dbferry } from '../helpers/cli.js';
-import { createMysqlDatabase, MYSQL_URL, randomName, withMysqlAdmin } from '../helpers/servers.js';
+import { createMysqlDatabase, MYSQL_URL, mysqlWriterUrl, randomName, withMysqlAdmin } from '../helpers/servers.js';
 import type { TempDatabase } from '../helpers/servers.js';
 
 /**
@@ -62,9 +62,14 @@ describe('dbferry sync, MySQL to MySQL', () => {
     rmSync(home, { recursive: true, force: true });
   });
 
-  test('the fidelity corpus arrives exact: same DDL, same CHECKSUM TABLE, same counts, verified', async () => {
+  for (const path of ['through the client (LOAD DATA)', 'on the server (INSERT … SELECT)'] as const) {
+  test(`${path}: the fidelity corpus arrives exact: same DDL, same CHECKSUM TABLE, same counts, verified`, async () => {
     const dst = target();
-    const result = await run(['sync', '--from', source.url, '--to', `${MYSQL_URL}/${dst}`]);
+    // Written as another user, the copy cannot take the same-server path; as the source's user, it does.
+    const base = path.startsWith('through') ? await mysqlWriterUrl() : MYSQL_URL;
+    const plan = await run(['--json', 'sync', '--from', source.url, '--to', `${base}/${dst}`, '--dry-run', '--tables', 'composite_pk']);
+    assert.equal((JSON.parse(plan.stdout) as { data: { tables: Array<{ chunking: string }> } }).data.tables[0]?.chunking.startsWith('same server'), !path.startsWith('through'));
+    const result = await run(['sync', '--from', source.url, '--to', `${base}/${dst}`]);
     assert.equal(result.exitCode, 0, result.stderr);
     assert.match(result.stdout, /completed in .*verified/);
     await withMysqlAdmin(async (conn) => {
@@ -79,10 +84,11 @@ describe('dbferry sync, MySQL to MySQL', () => {
       const [src, copy] = charset as Array<{ cs: string; co: string }>;
       assert.deepEqual(copy, src, 'the target database has the source database charset and collation');
     });
-    const verify = await run(['verify', '--from', source.url, '--to', `${MYSQL_URL}/${dst}`]);
+    const verify = await run(['verify', '--from', source.url, '--to', `${base}/${dst}`]);
     assert.equal(verify.exitCode, 0, verify.stdout + verify.stderr);
     assert.match(verify.stdout, /tables are equal/);
   });
+  }
 
   test('the job is recorded with per-table results, and a second run swaps in over the live tables', async () => {
     const dst = target();
@@ -134,8 +140,12 @@ describe('dbferry sync, MySQL to MySQL', () => {
     assert.ok(plan.tables.length > 20);
     const names = plan.tables.map((t) => t.source_table);
     assert.ok(names.indexOf('fk_parent') < names.indexOf('fk_child'), 'parents before children');
-    assert.match(plan.tables.find((t) => t.source_table === 'no_pk')?.chunking ?? '', /whole table/);
-    assert.match(plan.tables.find((t) => t.source_table === 'composite_pk')?.chunking ?? '', /keyset/);
+    assert.match(plan.tables.find((t) => t.source_table === 'no_pk')?.chunking ?? '', /^same server: one INSERT … SELECT \(no primary key\)$/);
+    assert.match(plan.tables.find((t) => t.source_table === 'composite_pk')?.chunking ?? '', /^same server: INSERT … SELECT in keyset chunks over \(a, b\)$/);
+    const streamed = await run(['--json', 'sync', '--from', source.url, '--to', `${await mysqlWriterUrl()}/${dst}`, '--dry-run']);
+    const other = (JSON.parse(streamed.stdout) as { data: { tables: Array<{ source_table: string; chunking: string }> } }).data;
+    assert.match(other.tables.find((t) => t.source_table === 'no_pk')?.chunking ?? '', /^whole table in one consistent read/);
+    assert.match(other.tables.find((t) => t.source_table === 'composite_pk')?.chunking ?? '', /^keyset chunks over \(a, b\)$/);
     const human = await run(['sync', '--from', source.url, '--to', `${MYSQL_URL}/${dst}`, '--dry-run']);
     assert.match(human.stdout, /Nothing was changed \(dry run\)/);
     const exists = await withMysqlAdmin(async (conn) => (await conn.query('SELECT COUNT(*) AS n FROM information_schema.schemata WHERE schema_name = ?', [dst]))[0]);

@@ -13,6 +13,8 @@ import type { ConnectTarget } from '../classify-connect-error.js';
  * nothing converts a value on the way (see mysql-sql.ts). Sessions are pinned: UTC, and an sql_mode
  * that accepts every value a source can hold (zero dates) while keeping 0 in AUTO_INCREMENT columns.
  * Not strict: the writer checks the warnings of every batch instead, so a changed value still fails.
+ * lock_wait_timeout is 10 minutes, not the server's default year: a DDL stuck behind someone's lock
+ * fails (error 1205, retried) instead of holding the job forever.
  */
 
 export const COPY_SQL_MODE = 'NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION';
@@ -61,7 +63,7 @@ export async function openConnection(spec: ConnectionSpec, timeoutMs: number, ch
   // a listener; the statement in flight rejects with the same error, and that is what callers handle.
   core.on('error', () => undefined);
   const conn = core.promise();
-  await conn.query(`SET SESSION time_zone = '+00:00', SESSION sql_mode = '${COPY_SQL_MODE}', SESSION foreign_key_checks = 0`);
+  await conn.query(`SET SESSION time_zone = '+00:00', SESSION sql_mode = '${COPY_SQL_MODE}', SESSION foreign_key_checks = 0, SESSION lock_wait_timeout = 600`);
   return { conn, core };
 }
 

@@ -3,6 +3,7 @@ import type { CopyEngine, CopySource, CopyTable, CopyTarget, DifferingRange } fr
 import { asMysqlTable, checksumSql, encodeKey, keyCondition, MysqlCopySource, RAW_ROWS, runChecksum } from './mysql-copy-source.js';
 import type { MysqlCopyTable } from './mysql-copy-source.js';
 import { MysqlCopyTarget } from './mysql-copy-target.js';
+import { mysqlServerCopier } from './mysql-server-copy.js';
 import { mysqlObjectCopier } from './mysql-objects.js';
 import { quoteIdentBinary } from './mysql-sql.js';
 
@@ -37,6 +38,7 @@ export const mysqlCopyEngine: CopyEngine = {
   openSource: (spec: ConnectionSpec, options) => MysqlCopySource.open(spec, options),
   openTarget: (spec: ConnectionSpec, source, options) => MysqlCopyTarget.open(spec, asSource(source), options),
   objects: mysqlObjectCopier,
+  serverSide: mysqlServerCopier,
 
   async differingRanges(sourcePort, targetPort, copyTable: CopyTable, targetName): Promise<DifferingRange[]> {
     const source = asSource(sourcePort);

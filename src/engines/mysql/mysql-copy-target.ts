@@ -16,6 +16,9 @@ import { encodeTsv, tsvCapacity } from './mysql-tsv.js';
  * INSERTs on a binary connection; a batch the server accepted with warnings (a value it truncated or
  * converted) fails the table, because the copy would no longer be exact.
  */
+/** The tail of each target database's DDL queue in this process (see `#ddl`). */
+const DDL_QUEUES = new Map<string, Promise<void>>();
+
 export class MysqlCopyTarget implements CopyTarget {
   /** The TSV buffer reused by every batch of this target (one LOAD in flight at a time). */
   #scratch = Buffer.alloc(0);
@@ -71,19 +74,19 @@ export class MysqlCopyTarget implements CopyTarget {
 
   async createTable(name: string, sourceDdl: string, sourceName: string): Promise<void> {
     const { ddl } = rewriteCreateTable(sourceDdl, sourceName, name);
-    await this.#meta(`creating ${name}`, ddl.replace(/^CREATE TABLE /, `CREATE TABLE ${quoteIdent(this.database)}.`));
+    await this.#ddl(`creating ${name}`, ddl.replace(/^CREATE TABLE /, `CREATE TABLE ${quoteIdent(this.database)}.`));
   }
 
   async dropTable(name: string): Promise<void> {
-    await this.#meta(`dropping ${name}`, `DROP TABLE IF EXISTS ${this.#qualified(name)}`);
+    await this.#ddl(`dropping ${name}`, `DROP TABLE IF EXISTS ${this.#qualified(name)}`);
   }
 
   async renameTable(from: string, to: string): Promise<void> {
-    await this.#meta(`renaming ${from} to ${to}`, `RENAME TABLE ${this.#qualified(from)} TO ${this.#qualified(to)}`);
+    await this.#ddl(`renaming ${from} to ${to}`, `RENAME TABLE ${this.#qualified(from)} TO ${this.#qualified(to)}`);
   }
 
   async truncate(name: string): Promise<void> {
-    await this.#meta(`truncating ${name}`, `TRUNCATE TABLE ${this.#qualified(name)}`);
+    await this.#ddl(`truncating ${name}`, `TRUNCATE TABLE ${this.#qualified(name)}`);
   }
 
   async deleteAfter(copyTable: CopyTable, name: string, after: KeyPosition | null): Promise<number> {
@@ -133,21 +136,38 @@ export class MysqlCopyTarget implements CopyTarget {
     }
   }
 
+  /**
+   * `INSERT INTO name (columns) <select>` run by the server (the same-server fast path); answers the
+   * rows it stored. Warnings are refused as for a batch, except an ENUM's error value, which a
+   * server-side copy cannot tell apart from the row (the target column has the source's definition).
+   */
+  async insertSelect(table: MysqlCopyTable, name: string, select: string): Promise<number> {
+    let result: { affectedRows?: number; warningStatus?: number };
+    try {
+      [result] = (await this.connections.data.query(`INSERT INTO ${this.#qualifiedBinary(name)} (${table.copied.map(quoteIdentBinary).join(',')}) ${select}`)) as unknown as [{ affectedRows?: number; warningStatus?: number }];
+    } catch (error) {
+      throw copyFailed(error, this.connections, `copying rows into ${name} on the server`);
+    }
+    const warnings = result.warningStatus ?? 0;
+    if (warnings > 0) await this.#refuseChangedValues(table, name, null, warnings);
+    return Number(result.affectedRows ?? 0);
+  }
+
   async swapIn(shadow: string, live: string, sourceDdl: string, sourceName: string): Promise<void> {
     const exists = await this.tableExists(live);
     if (!exists) {
-      await this.#meta(`renaming ${shadow} to ${live}`, `RENAME TABLE ${this.#qualified(shadow)} TO ${this.#qualified(live)}`);
+      await this.#ddl(`renaming ${shadow} to ${live}`, `RENAME TABLE ${this.#qualified(shadow)} TO ${this.#qualified(live)}`);
     } else if (await this.#isReferencedByOthers(live)) {
       // InnoDB moves other tables' foreign keys along with a renamed parent (they would point at the
       // old table), so a referenced table is replaced by dropping it and renaming the shadow into its
       // name (foreign key checks are off in this session): the children's keys then resolve to the
       // new table. Not atomic: readers may miss the table for the moment between the two statements.
-      await this.#meta(`dropping the old ${live}`, `DROP TABLE ${this.#qualified(live)}`);
-      await this.#meta(`renaming ${shadow} to ${live}`, `RENAME TABLE ${this.#qualified(shadow)} TO ${this.#qualified(live)}`);
+      await this.#ddl(`dropping the old ${live}`, `DROP TABLE ${this.#qualified(live)}`);
+      await this.#ddl(`renaming ${shadow} to ${live}`, `RENAME TABLE ${this.#qualified(shadow)} TO ${this.#qualified(live)}`);
     } else {
       const old = `${shadow}_old`.slice(0, 64);
-      await this.#meta(`swapping ${shadow} in for ${live}`, `RENAME TABLE ${this.#qualified(live)} TO ${this.#qualified(old)}, ${this.#qualified(shadow)} TO ${this.#qualified(live)}`);
-      await this.#meta(`dropping the old ${live}`, `DROP TABLE ${this.#qualified(old)}`);
+      await this.#ddl(`swapping ${shadow} in for ${live}`, `RENAME TABLE ${this.#qualified(live)} TO ${this.#qualified(old)}, ${this.#qualified(shadow)} TO ${this.#qualified(live)}`);
+      await this.#ddl(`dropping the old ${live}`, `DROP TABLE ${this.#qualified(old)}`);
     }
     await this.addForeignKeys(live, sourceDdl, sourceName);
   }
@@ -156,7 +176,7 @@ export class MysqlCopyTarget implements CopyTarget {
     const { foreignKeys } = rewriteCreateTable(sourceDdl, sourceName, name);
     if (foreignKeys.length === 0) return;
     // With foreign_key_checks=0 the server adds them without validating or copying the table.
-    await this.#meta(`adding the foreign keys of ${name}`, `ALTER TABLE ${this.#qualified(name)} ${foreignKeys.map((fk) => `ADD ${fk}`).join(', ')}`);
+    await this.#ddl(`adding the foreign keys of ${name}`, `ALTER TABLE ${this.#qualified(name)} ${foreignKeys.map((fk) => `ADD ${fk}`).join(', ')}`);
   }
 
   async checksum(copyTable: CopyTable, name: string): Promise<TableChecksum> {
@@ -182,7 +202,7 @@ export class MysqlCopyTarget implements CopyTarget {
    * non-strict source can hold and which can only be written with a 1265 warning, yet is stored as
    * the same index 0). Anything else means a value was truncated or converted.
    */
-  async #refuseChangedValues(table: MysqlCopyTable, name: string, rows: ReadonlyArray<readonly unknown[]>, count: number): Promise<void> {
+  async #refuseChangedValues(table: MysqlCopyTable, name: string, rows: ReadonlyArray<readonly unknown[]> | null, count: number): Promise<void> {
     const [list] = await this.connections.data.query('SHOW WARNINGS');
     const warnings = asRows(list).map((w) => ({ code: toNumber(w['Code']), message: Buffer.isBuffer(w['Message']) ? w['Message'].toString('utf8') : toText(w['Message']) }));
     const generated = new Set(table.columns.filter((c) => c.generated).map((c) => c.name));
@@ -191,7 +211,7 @@ export class MysqlCopyTarget implements CopyTarget {
       if (column === undefined) return false;
       if (generated.has(column)) return true;
       const index = table.copied.indexOf(column);
-      return w.code === 1265 && table.types[index] === 'enum' && rows.some((row) => Buffer.isBuffer(row[index]) && row[index].length === 0);
+      return w.code === 1265 && table.types[index] === 'enum' && (rows === null || rows.some((row) => Buffer.isBuffer(row[index]) && row[index].length === 0));
     };
     const unexplained = warnings.filter((w) => !explained(w));
     if (unexplained.length === 0 && warnings.length >= count) return;
@@ -206,6 +226,26 @@ export class MysqlCopyTarget implements CopyTarget {
       [this.database, name, name],
     );
     return (toNumber(rows[0]?.['n']) ?? 0) > 0;
+  }
+
+  /**
+   * DDL on the target, one statement at a time per target database in this process. Why: MariaDB
+   * 10.11 hung for good (threads "Waiting on cond", unkillable, until a restart) when two lanes
+   * dropped tables with foreign keys between them at once (Sakila's store and staff, seen here).
+   * DDL is short, so lanes only wait for each other's DDL, never for each other's rows.
+   */
+  async #ddl(what: string, sql: string): Promise<void> {
+    const key = `${this.connections.target.host}:${this.connections.target.port}/${this.database}`;
+    const previous = DDL_QUEUES.get(key) ?? Promise.resolve();
+    const mine = previous.then(() => this.#meta(what, sql));
+    // The queue goes on after a failed statement; the failure itself reaches the caller through `mine`.
+    const settled = mine.then(() => undefined, () => undefined);
+    DDL_QUEUES.set(key, settled);
+    try {
+      await mine;
+    } finally {
+      if (DDL_QUEUES.get(key) === settled) DDL_QUEUES.delete(key);
+    }
   }
 
   #qualified(name: string): string {
