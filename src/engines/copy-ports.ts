@@ -134,6 +134,13 @@ export interface CopyTarget {
   /** Inserts one batch into `name`; fails when the server changed or dropped a value (warnings). */
   writeRows(table: CopyTable, name: string, rows: ReadonlyArray<readonly unknown[]>): Promise<void>;
   /**
+   * Makes every row written so far durable (committed), and reports a failure of any of them. A target
+   * may stream several batches into one statement, so a batch counts as written only after `flush`:
+   * checkpoints are saved after it. Also ends an open load after a failure elsewhere (the session is
+   * then free for the next statement).
+   */
+  flush(): Promise<void>;
+  /**
    * Puts `shadow` in the place of `live` (atomically where the engine can), with the source DDL's
    * foreign keys, and drops what was live.
    */

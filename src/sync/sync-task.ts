@@ -129,19 +129,30 @@ export class SyncTask implements Task {
     }
   }
 
+  /**
+   * One table, retried on transient errors (a lost connection, a deadlock, a lock wait timeout) on
+   * fresh sessions with backoff, each try resuming from the table's checkpoint. Opening the fresh
+   * sessions is part of the try: a server still unreachable costs one of the retries, not the job.
+   */
   async #copyWithRetries(engine: CopyEngine, lane: Lane, planned: PlannedTable, request: SyncRequest, context: TaskContext): Promise<void> {
     const name = planned.mapping.target_table;
     context.progress.tableStarted(name, planned.table.rowEstimate);
+    let reopen = false;
     for (let retry = 0; ; retry += 1) {
-      const limits = lane.target.batchLimits(planned.table);
-      const copier = new TableCopier(
-        {
-          engine, source: lane.source, target: lane.target, task: context, options: request.options, now: this.deps.now,
-          batchRows: Math.min(limits.rows, request.options.batch_size ?? limits.rows), batchBytes: limits.bytes,
-        },
-        planned.table, planned.mapping, planned.ddl,
-      );
       try {
+        if (reopen) {
+          await Promise.allSettled([lane.source.close(), lane.target.close()]);
+          Object.assign(lane, await this.#openLane(engine, request));
+          reopen = false;
+        }
+        const limits = lane.target.batchLimits(planned.table);
+        const copier = new TableCopier(
+          {
+            engine, source: lane.source, target: lane.target, task: context, options: request.options, now: this.deps.now,
+            batchRows: Math.min(limits.rows, request.options.batch_size ?? limits.rows), batchBytes: limits.bytes,
+          },
+          planned.table, planned.mapping, planned.ddl,
+        );
         const result = await copier.run();
         context.progress.tableProgress(name, result.rows, result.bytes);
         context.progress.tableCompleted(name, result.verified);
@@ -158,10 +169,7 @@ export class SyncTask implements Task {
         await sleep(delay, undefined, { signal: context.signal }).catch(() => {
           throw context.signal.reason;
         });
-        await Promise.allSettled([lane.source.close(), lane.target.close()]);
-        const fresh = await this.#openLane(engine, request);
-        lane.source = fresh.source;
-        lane.target = fresh.target;
+        reopen = true;
       }
     }
   }

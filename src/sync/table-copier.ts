@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { DbfError, toDbfError } from '../domain/errors.js';
-import type { CopyEngine, CopySource, CopyTable, CopyTarget, KeyPosition, RowBatch, ServerSideCopier } from '../engines/copy-ports.js';
+import type { CopyEngine, CopySource, CopyTable, CopyTarget, KeyPosition, ServerSideCopier } from '../engines/copy-ports.js';
 import type { SyncOptions } from '../catalog/sync-config-input.js';
 import type { TaskContext } from '../jobs/task.js';
 import type { SyncTableRequest } from './sync-request.js';
@@ -106,6 +106,11 @@ export class TableCopier {
       if (swap) await target.swapIn(dest, live, this.sourceDdl, this.table.name);
       return { ...loaded, verified };
     } catch (error) {
+      // An open load holds the table: end it before anything else touches the target (its rows past
+      // the checkpoint are removed on resume, or go with the shadow).
+      await this.ctx.target.flush().catch((flushError: unknown) => {
+        this.ctx.task.log('debug', `ending the load after a failure: ${toDbfError(flushError).message}`, { table: this.mapping.target_table });
+      });
       await this.ctx.source.endRead().catch((endError: unknown) => {
         // The read is abandoned with the failure below; its own error only adds noise, so it goes to debug.
         this.ctx.task.log('debug', `ending the source read after a failure: ${toDbfError(endError).message}`, { table: this.mapping.target_table });
@@ -165,33 +170,24 @@ export class TableCopier {
     const live = this.mapping.target_table;
     let lastSaved = now();
     let pendingKey: KeyPosition | null = null;
-    const batches = source.readRows(this.table, { after, batchRows, batchBytes, signal: task.signal })[Symbol.asyncIterator]();
-    // The next batch is read while the current one is written: the source and the target work at once.
-    let next: Promise<IteratorResult<RowBatch>> = batches.next();
-    try {
-      for (;;) {
-        const result = await next;
-        if (result.done === true) break;
-        next = batches.next();
-        // An abandoned read-ahead must not surface as an unhandled rejection; the loop awaits it otherwise.
-        next.catch(() => undefined);
-        const batch = result.value;
-        task.signal.throwIfAborted();
-        await target.writeRows(this.table, dest, batch.rows);
-        done.rows += batch.rows.length;
-        done.bytes += batch.bytes;
-        task.progress.tableProgress(live, done.rows, done.bytes);
-        pendingKey = batch.lastKey;
-        if (batch.lastKey !== null && now() - lastSaved >= CHECKPOINT_EVERY_MS) {
-          await save(batch.lastKey);
-          lastSaved = now();
-          pendingKey = null;
-        }
+    // Batches stream into the target (which may pipe several into one statement); a checkpoint is
+    // saved only after `flush` made them durable. for-await ends the read (the reader releases its
+    // session) when this loop breaks or throws.
+    for await (const batch of source.readRows(this.table, { after, batchRows, batchBytes, signal: task.signal })) {
+      task.signal.throwIfAborted();
+      await target.writeRows(this.table, dest, batch.rows);
+      done.rows += batch.rows.length;
+      done.bytes += batch.bytes;
+      task.progress.tableProgress(live, done.rows, done.bytes);
+      pendingKey = batch.lastKey;
+      if (batch.lastKey !== null && now() - lastSaved >= CHECKPOINT_EVERY_MS) {
+        await target.flush();
+        await save(batch.lastKey);
+        lastSaved = now();
+        pendingKey = null;
       }
-    } finally {
-      // Lets the reader release its session (a half-read result would block the next statement on it).
-      await batches.return?.(undefined).catch((error: unknown) => task.log('debug', `closing the read of ${live}: ${toDbfError(error).message}`, { table: live }));
     }
+    await target.flush();
     if (pendingKey !== null) await save(pendingKey);
   }
 

@@ -111,7 +111,11 @@ const TRANSIENT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPI
 export function isTransientMysqlError(error: unknown): boolean {
   const errno = errorField(error, 'errno');
   const code = errorField(error, 'code');
-  return (typeof errno === 'number' && TRANSIENT_ERRNOS.has(errno)) || (typeof code === 'string' && TRANSIENT_CODES.has(code));
+  // mysql2 marks the errors after which a connection is dead as fatal; without a server error number
+  // they are the client's own ("Can't add new command when connection is in closed state" after a
+  // dropped socket): a fresh session may work.
+  const deadConnection = errorField(error, 'fatal') === true && errno === undefined;
+  return (typeof errno === 'number' && TRANSIENT_ERRNOS.has(errno)) || (typeof code === 'string' && TRANSIENT_CODES.has(code)) || deadConnection;
 }
 
 /** A failed statement of the copy as a DbfError: transient ones are DBF_CONN_FAILED (retryable). */

@@ -16,12 +16,33 @@ import { encodeTsv, tsvCapacity } from './mysql-tsv.js';
  * INSERTs on a binary connection; a batch the server accepted with warnings (a value it truncated or
  * converted) fails the table, because the copy would no longer be exact.
  */
+/** A load is ended once it holds this much data: bounds memory, and the rows a failure costs. */
+const LOAD_CHUNK_BYTES = 16 * 1024 * 1024;
+
+interface LoadResult {
+  readonly affectedRows?: number;
+  readonly warningStatus?: number;
+}
+
+interface OpenLoad {
+  readonly table: MysqlCopyTable;
+  readonly name: string;
+  readonly stream: Readable;
+  readonly done: Promise<LoadResult>;
+  /** ENUM columns, and those of them that received the error value '' (written with warning 1265). */
+  readonly enumColumns: readonly number[];
+  readonly emptyEnums: Set<number>;
+  rows: number;
+  bytes: number;
+  failure: unknown;
+}
+
 /** The tail of each target database's DDL queue in this process (see `#ddl`). */
 const DDL_QUEUES = new Map<string, Promise<void>>();
 
 export class MysqlCopyTarget implements CopyTarget {
-  /** The TSV buffer reused by every batch of this target (one LOAD in flight at a time). */
-  #scratch = Buffer.alloc(0);
+  /** The load being streamed into, if any (one at a time per target session). */
+  #load: OpenLoad | null = null;
   constructor(
     private readonly spec: ConnectionSpec,
     readonly database: string,
@@ -101,39 +122,69 @@ export class MysqlCopyTarget implements CopyTarget {
   }
 
   /**
-   * Batches of at most 5,000 rows and 1 MiB of values. Measured here (302k-row bench dataset): 10,000
-   * rows / 2 MiB took the same time with 250–270 MiB peak RSS, 5,000 / 1 MiB 185–195 MiB, 2,000 / 1 MiB
-   * 155 MiB but more statements; the rows of a batch (one Buffer per value) are what fills the heap.
-   * A batch also stays under a third of max_allowed_packet.
+   * Batches of at most 2,000 rows and 512 KiB of values, streamed into one LOAD (see writeRows): small
+   * batches keep few rows alive at once (one Buffer per value is what fills the heap), and the load
+   * statement, not the batch, is what the server pays for.
    */
   batchLimits(): { rows: number; bytes: number } {
-    return { rows: 5_000, bytes: Math.max(64 * 1024, Math.min(1024 * 1024, Math.floor(this.maxPacket / 3))) };
+    return { rows: 2_000, bytes: 512 * 1024 };
   }
 
   /**
-   * One batch by `LOAD DATA LOCAL INFILE` from memory: the server parses no SQL text for it, and the
-   * client writes the values' bytes into one buffer (mysql-tsv.ts). LOAD DATA behaves like IGNORE
-   * (a duplicate key is skipped, a conversion is a warning), so the batch must report exactly its
+   * Rows go to the server by `LOAD DATA LOCAL INFILE` streamed from memory: the first batch opens a
+   * load, later batches are pushed into it as tab-separated bytes (mysql-tsv.ts) while the server is
+   * already inserting, and `flush` (or LOAD_CHUNK_BYTES of data) ends it. The server parses no SQL, the
+   * source and the target work at once, and memory is bounded by one chunk. LOAD DATA behaves like
+   * IGNORE (a duplicate key is skipped, a conversion is a warning), so a load must report exactly its
    * rows stored and no warning that changed a value; anything else fails the table.
    */
   async writeRows(copyTable: CopyTable, name: string, rows: ReadonlyArray<readonly unknown[]>): Promise<void> {
     if (rows.length === 0) return;
     const table = asMysqlTable(copyTable);
-    const capacity = tsvCapacity(rows);
-    if (this.#scratch.length < capacity) this.#scratch = Buffer.allocUnsafeSlow(capacity);
-    const data = encodeTsv(rows, this.#scratch);
-    const sql = `LOAD DATA LOCAL INFILE 'dbferry-batch' INTO TABLE ${this.#qualifiedBinary(name)} CHARACTER SET binary FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (${table.copied.map(quoteIdentBinary).join(',')})`;
-    let result: { affectedRows?: number; warningStatus?: number };
+    if (this.#load !== null && this.#load.name !== name) await this.flush();
+    const load = this.#load ?? this.#openLoad(table, name);
+    if (load.failure !== null) await this.flush();
+    const data = encodeTsv(rows, Buffer.allocUnsafe(tsvCapacity(rows)));
+    for (const index of load.enumColumns) if (rows.some((row) => Buffer.isBuffer(row[index]) && row[index].length === 0)) load.emptyEnums.add(index);
+    load.rows += rows.length;
+    load.bytes += data.length;
+    load.stream.push(data);
+    if (load.bytes >= LOAD_CHUNK_BYTES) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    const load = this.#load;
+    if (load === null) return;
+    this.#load = null;
+    load.stream.push(null);
+    let result: LoadResult;
     try {
-      [result] = (await this.connections.data.query({ sql, infileStreamFactory: () => Readable.from([data]) })) as unknown as [{ affectedRows?: number; warningStatus?: number }];
+      result = await load.done;
     } catch (error) {
-      throw copyFailed(error, this.connections, `writing ${rows.length} rows into ${name}`);
+      throw copyFailed(error, this.connections, `writing ${load.rows} rows into ${load.name}`);
     }
     const warnings = result.warningStatus ?? 0;
-    if (warnings > 0) await this.#refuseChangedValues(table, name, rows, warnings);
-    if (result.affectedRows !== rows.length) {
-      throw new DbfError('DBF_COPY_FAILED', `writing ${name}: the target stored ${result.affectedRows ?? 0} of ${rows.length} rows (a duplicate key, or a value it could not take)`);
+    if (warnings > 0) await this.#refuseChangedValues(load.table, load.name, load.emptyEnums, warnings);
+    if (result.affectedRows !== load.rows) {
+      throw new DbfError('DBF_COPY_FAILED', `writing ${load.name}: the target stored ${result.affectedRows ?? 0} of ${load.rows} rows (a duplicate key, or a value it could not take)`);
     }
+  }
+
+  #openLoad(table: MysqlCopyTable, name: string): OpenLoad {
+    const sql = `LOAD DATA LOCAL INFILE 'dbferry-batch' INTO TABLE ${this.#qualifiedBinary(name)} CHARACTER SET binary FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (${table.copied.map(quoteIdentBinary).join(',')})`;
+    const stream = new Readable({ read: () => undefined });
+    const load: OpenLoad = {
+      table, name, stream, rows: 0, bytes: 0, failure: null, emptyEnums: new Set(),
+      enumColumns: table.types.flatMap((type, index) => (type === 'enum' ? [index] : [])),
+      done: this.connections.data.query({ sql, infileStreamFactory: () => stream }).then(([result]) => result as unknown as LoadResult),
+    };
+    // A load that fails early is reported by the next writeRows or flush; until then it must not
+    // count as an unhandled rejection.
+    load.done.catch((error: unknown) => {
+      load.failure = error;
+    });
+    this.#load = load;
+    return load;
   }
 
   /**
@@ -149,7 +200,7 @@ export class MysqlCopyTarget implements CopyTarget {
       throw copyFailed(error, this.connections, `copying rows into ${name} on the server`);
     }
     const warnings = result.warningStatus ?? 0;
-    if (warnings > 0) await this.#refuseChangedValues(table, name, null, warnings);
+    if (warnings > 0) await this.#refuseChangedValues(table, name, 'any', warnings);
     return Number(result.affectedRows ?? 0);
   }
 
@@ -202,7 +253,7 @@ export class MysqlCopyTarget implements CopyTarget {
    * non-strict source can hold and which can only be written with a 1265 warning, yet is stored as
    * the same index 0). Anything else means a value was truncated or converted.
    */
-  async #refuseChangedValues(table: MysqlCopyTable, name: string, rows: ReadonlyArray<readonly unknown[]> | null, count: number): Promise<void> {
+  async #refuseChangedValues(table: MysqlCopyTable, name: string, emptyEnums: ReadonlySet<number> | 'any', count: number): Promise<void> {
     const [list] = await this.connections.data.query('SHOW WARNINGS');
     const warnings = asRows(list).map((w) => ({ code: toNumber(w['Code']), message: Buffer.isBuffer(w['Message']) ? w['Message'].toString('utf8') : toText(w['Message']) }));
     const generated = new Set(table.columns.filter((c) => c.generated).map((c) => c.name));
@@ -211,7 +262,7 @@ export class MysqlCopyTarget implements CopyTarget {
       if (column === undefined) return false;
       if (generated.has(column)) return true;
       const index = table.copied.indexOf(column);
-      return w.code === 1265 && table.types[index] === 'enum' && (rows === null || rows.some((row) => Buffer.isBuffer(row[index]) && row[index].length === 0));
+      return w.code === 1265 && table.types[index] === 'enum' && (emptyEnums === 'any' || emptyEnums.has(index));
     };
     const unexplained = warnings.filter((w) => !explained(w));
     if (unexplained.length === 0 && warnings.length >= count) return;

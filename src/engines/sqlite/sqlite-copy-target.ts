@@ -125,6 +125,11 @@ export class SqliteCopyTarget implements CopyTarget {
     return { rows: 10_000, bytes: 8 * 1024 * 1024 };
   }
 
+  /** Nothing to do: every batch is committed by writeRows in its own transaction. */
+  flush(): Promise<void> {
+    return Promise.resolve();
+  }
+
   async writeRows(table: CopyTable, name: string, rows: ReadonlyArray<readonly unknown[]>): Promise<void> {
     if (rows.length === 0) return;
     const width = table.copied.length;
