@@ -53,7 +53,7 @@ export interface PlanInput {
   readonly target: ConnectionSpec;
   /** null: every base table of the source. */
   readonly tables: readonly SyncTableRequest[] | null;
-  /** Parents first (a one-shot sync), or as given (a config's sort_order). */
+  /** Parents first and the largest free table first (a one-shot sync), or as given (a config's sort_order). */
   readonly order: 'foreign_keys' | 'as_given';
   readonly exclude?: readonly string[];
   readonly mode?: TableMode;
@@ -104,7 +104,7 @@ async function allTables(source: CopySource, exclude: readonly string[], mode: T
 async function parentsFirst(source: CopySource, tables: PlannedTableView[]): Promise<PlannedTableView[]> {
   const references = new Map<string, readonly string[]>();
   for (const t of tables) if (t.problem === null) references.set(t.source_table, (await source.table(t.source_table)).references);
-  return foreignKeyOrder(tables, (t) => t.source_table, (t) => references.get(t.source_table) ?? []);
+  return foreignKeyOrder(tables, (t) => t.source_table, (t) => references.get(t.source_table) ?? [], (t) => t.size_bytes);
 }
 
 async function planTable(source: CopySource, target: CopyTarget, databaseExists: boolean, mapping: SyncTableRequest, options: SyncOptions, onServer: boolean): Promise<PlannedTableView> {

@@ -16,6 +16,8 @@ const heapMiB = (): number => {
   return process.memoryUsage().heapUsed / 2 ** 20;
 };
 const rssMiB = (): number => process.memoryUsage().rss / 2 ** 20;
+/** The process's peak RSS so far (getrusage maxrss, KiB on Linux). */
+const peakRssMiB = (): number => process.resourceUsage().maxRSS / 1024;
 
 /**
  * Soak: 1,000 short jobs through one worker with concurrency 4 on the default SQLite store. Every job
@@ -33,6 +35,7 @@ describe(`soak: ${JOBS} short jobs, concurrency ${CONCURRENCY}`, () => {
   it('completes every job exactly once, leaves nothing active, keeps memory flat', async (context) => {
     const { jobs, store } = t.runtime;
     const rssStart = rssMiB();
+    const peakStart = peakRssMiB();
     const started = performance.now();
     const ids: string[] = [];
     for (let i = 0; i < JOBS; i += 1) ids.push((await jobs.startTest({ tables: [{ name: 't', rows: 20 }], step_rows: 10, step_ms: 0 }, 'api')).id);
@@ -45,6 +48,7 @@ describe(`soak: ${JOBS} short jobs, concurrency ${CONCURRENCY}`, () => {
     const seconds = (performance.now() - started) / 1000;
     const heapEnd = heapMiB();
     const rssEnd = rssMiB();
+    const peakEnd = peakRssMiB();
 
     const finishes = await store.db
       .selectFrom('job_events')
@@ -59,7 +63,7 @@ describe(`soak: ${JOBS} short jobs, concurrency ${CONCURRENCY}`, () => {
     assert.deepEqual(new Set(rows.map((r) => r.id)), new Set(ids));
     assert.deepEqual(await jobs.active(), []);
     assert.equal((await store.db.selectFrom('job_locks').selectAll().execute()).length, 0);
-    context.diagnostic(`${JOBS} jobs in ${seconds.toFixed(1)} s (${(JOBS / seconds).toFixed(0)} jobs/s); heap after GC ${heapEarly.toFixed(1)} → ${heapEnd.toFixed(1)} MiB; RSS start ${rssStart.toFixed(0)}, at 1/5 ${rssEarly.toFixed(0)}, end ${rssEnd.toFixed(0)} MiB`);
+    context.diagnostic(`${JOBS} jobs in ${seconds.toFixed(1)} s (${(JOBS / seconds).toFixed(0)} jobs/s); heap after GC ${heapEarly.toFixed(1)} → ${heapEnd.toFixed(1)} MiB; RSS start ${rssStart.toFixed(0)}, at 1/5 ${rssEarly.toFixed(0)}, end ${rssEnd.toFixed(0)} MiB; peak RSS ${peakStart.toFixed(0)} MiB at start, ${peakEnd.toFixed(0)} MiB at the end`);
     assert.ok(heapEnd - heapEarly < 25, `heap grew from ${heapEarly.toFixed(1)} to ${heapEnd.toFixed(1)} MiB`);
   });
 });
