@@ -199,6 +199,12 @@ export class MysqlCopySource implements CopySource {
     // async iterator cost a promise per row. The buffer holds at most highWaterMark rows; past that
     // mysql2 pauses the socket (backpressure), so memory stays bounded whatever the table size.
     const stream = this.connections.dataStream.query({ sql, ...RAW_ROWS }).stream({ highWaterMark: 256 });
+    // A streamed query has no callback, so mysql2 reports a dropped connection only on the connection
+    // ('error'), never on the stream: without this the read would wait for rows forever.
+    const onLost = (error: unknown): void => {
+      stream.destroy(error instanceof Error ? error : new Error('the connection to the source was lost'));
+    };
+    this.connections.dataStream.once('error', onLost);
     const keyed = table.primaryKey.length > 0;
     let rows: RawRow[] = [];
     let bytes = 0;
@@ -216,6 +222,7 @@ export class MysqlCopySource implements CopySource {
         if (stream.errored) throw stream.errored;
         if (stream.readableEnded) break;
         options.signal.throwIfAborted();
+        if (stream.destroyed) throw new Error('the read of the source was stopped');
         await readable(stream, options.signal);
       }
       if (rows.length > 0) yield { rows, bytes, lastKey: keyed ? encodeKey(rows[rows.length - 1] ?? [], table.keyIndexes) : null };
@@ -223,7 +230,8 @@ export class MysqlCopySource implements CopySource {
       if (options.signal.aborted) throw options.signal.reason;
       throw copyFailed(error, this.connections, `reading ${table.name}`);
     } finally {
-      if (!stream.readableEnded) await this.#abandon(stream, options.signal.aborted);
+      this.connections.dataStream.off('error', onLost);
+      if (!stream.readableEnded && !stream.destroyed) await this.#abandon(stream, options.signal.aborted);
     }
   }
 
