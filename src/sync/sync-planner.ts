@@ -2,8 +2,8 @@ import type { SyncOptions } from '../catalog/sync-config-input.js';
 import { redactedUrl } from '../domain/connection-url.js';
 import type { ConnectionSpec } from '../domain/connection-url.js';
 import { DbfError, toDbfError } from '../domain/errors.js';
-import { copyEngineFor } from '../engines/copy-registry.js';
 import type { CopySource, CopyTarget } from '../engines/copy-ports.js';
+import { withCopyEnds } from './copy-ends.js';
 import { defaultLanes, objectCopierOf } from './sync-task.js';
 import type { SyncTableRequest, TableMode } from './sync-request.js';
 import { foreignKeyOrder } from './table-order.js';
@@ -61,13 +61,8 @@ export interface PlanInput {
   readonly timeoutMs: number;
 }
 
-export async function planSync(input: PlanInput): Promise<SyncPlan> {
-  const engine = copyEngineFor(input.source, input.target);
-  const options = { timeoutMs: input.timeoutMs };
-  const source = await engine.openSource(input.source, options);
-  let target: CopyTarget | null = null;
-  try {
-    target = await engine.openTarget(input.target, source, options);
+export function planSync(input: PlanInput): Promise<SyncPlan> {
+  return withCopyEnds(input, async ({ engine, source, target }) => {
     const exists = await target.databaseExists();
     const mappings = input.tables ?? (await allTables(source, input.exclude ?? [], input.mode ?? 'full'));
     const tables: PlannedTableView[] = [];
@@ -89,9 +84,7 @@ export async function planSync(input: PlanInput): Promise<SyncPlan> {
       total_bytes: ordered.reduce((n, t) => n + t.size_bytes, 0),
       objects,
     };
-  } finally {
-    await Promise.allSettled([source.close(), target?.close()]);
-  }
+  });
 }
 
 async function allTables(source: CopySource, exclude: readonly string[], mode: TableMode): Promise<SyncTableRequest[]> {

@@ -1,8 +1,8 @@
 import { redactedUrl } from '../domain/connection-url.js';
 import type { ConnectionSpec } from '../domain/connection-url.js';
 import { DbfError } from '../domain/errors.js';
-import { copyEngineFor } from '../engines/copy-registry.js';
-import type { CopyTarget, DifferingRange } from '../engines/copy-ports.js';
+import type { DifferingRange } from '../engines/copy-ports.js';
+import { withCopyEnds } from './copy-ends.js';
 
 export interface TableVerdict {
   readonly table: string;
@@ -25,13 +25,8 @@ export interface VerifyReport {
  * consistent read per table; where they differ, the engine names the key ranges that differ.
  * Read-only on both sides.
  */
-export async function verifyDatabases(input: { source: ConnectionSpec; target: ConnectionSpec; tables: readonly string[] | null; timeoutMs: number }): Promise<VerifyReport> {
-  const engine = copyEngineFor(input.source, input.target);
-  const options = { timeoutMs: input.timeoutMs };
-  const source = await engine.openSource(input.source, options);
-  let target: CopyTarget | null = null;
-  try {
-    target = await engine.openTarget(input.target, source, options);
+export function verifyDatabases(input: { source: ConnectionSpec; target: ConnectionSpec; tables: readonly string[] | null; timeoutMs: number }): Promise<VerifyReport> {
+  return withCopyEnds(input, async ({ engine, source, target }) => {
     if (!(await target.databaseExists())) throw new DbfError('DBF_CONN_UNKNOWN_DATABASE', `the target ${redactedUrl(input.target)} does not exist`);
     const names = input.tables ?? (await source.listTables());
     const verdicts: TableVerdict[] = [];
@@ -50,7 +45,5 @@ export async function verifyDatabases(input: { source: ConnectionSpec; target: C
       verdicts.push({ table: name, equal, source_rows: expected.rows, target_rows: actual.rows, differing_ranges: ranges });
     }
     return { source: redactedUrl(input.source), target: redactedUrl(input.target), tables: verdicts, differing: verdicts.filter((v) => !v.equal).length };
-  } finally {
-    await Promise.allSettled([source.close(), target?.close()]);
-  }
+  });
 }

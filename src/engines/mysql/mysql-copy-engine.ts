@@ -1,8 +1,8 @@
 import type { ConnectionSpec } from '../../domain/connection-url.js';
-import type { CopyEngine, CopySource, CopyTable, CopyTarget, DifferingRange } from '../copy-ports.js';
-import { asMysqlTable, checksumSql, encodeKey, keyCondition, MysqlCopySource, RAW_ROWS, runChecksum } from './mysql-copy-source.js';
+import type { CopyEngine, CopyTable, DifferingRange } from '../copy-ports.js';
+import { asMysqlSource, asMysqlTable, checksumSql, encodeKey, keyCondition, MysqlCopySource, RAW_ROWS, runChecksum } from './mysql-copy-source.js';
 import type { MysqlCopyTable } from './mysql-copy-source.js';
-import { MysqlCopyTarget } from './mysql-copy-target.js';
+import { asMysqlTarget, MysqlCopyTarget } from './mysql-copy-target.js';
 import { mysqlServerCopier } from './mysql-server-copy.js';
 import { mysqlObjectCopier } from './mysql-objects.js';
 import { quoteIdentBinary } from './mysql-sql.js';
@@ -11,16 +11,6 @@ import { quoteIdentBinary } from './mysql-sql.js';
 const RANGE_ROWS = 10_000;
 /** Ranges reported at most: enough to act on, bounded for a table that differs everywhere. */
 const MAX_RANGES = 20;
-
-function asSource(source: CopySource): MysqlCopySource {
-  if (!(source instanceof MysqlCopySource)) throw new TypeError('the source was not opened by the MySQL copy engine');
-  return source;
-}
-
-function asTarget(target: CopyTarget): MysqlCopyTarget {
-  if (!(target instanceof MysqlCopyTarget)) throw new TypeError('the target was not opened by the MySQL copy engine');
-  return target;
-}
 
 /** `id 1 … 10000` from the raw key bytes of a range's ends. */
 function describeRange(table: MysqlCopyTable, low: readonly string[] | null, high: readonly string[] | null): string {
@@ -36,13 +26,13 @@ function describeRange(table: MysqlCopyTable, low: readonly string[] | null, hig
  */
 export const mysqlCopyEngine: CopyEngine = {
   openSource: (spec: ConnectionSpec, options) => MysqlCopySource.open(spec, options),
-  openTarget: (spec: ConnectionSpec, source, options) => MysqlCopyTarget.open(spec, asSource(source), options),
+  openTarget: (spec: ConnectionSpec, source, options) => MysqlCopyTarget.open(spec, asMysqlSource(source), options),
   objects: mysqlObjectCopier,
   serverSide: mysqlServerCopier,
 
   async differingRanges(sourcePort, targetPort, copyTable: CopyTable, targetName): Promise<DifferingRange[]> {
-    const source = asSource(sourcePort);
-    const target = asTarget(targetPort);
+    const source = asMysqlSource(sourcePort);
+    const target = asMysqlTarget(targetPort);
     const table = asMysqlTable(copyTable);
     const sourceName = `${quoteIdentBinary(source.database)}.${quoteIdentBinary(table.name)}`;
     const targetQualified = `${quoteIdentBinary(target.database)}.${quoteIdentBinary(targetName)}`;

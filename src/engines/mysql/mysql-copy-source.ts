@@ -287,3 +287,9 @@ export class MysqlCopySource implements CopySource {
     }
   }
 }
+
+/** The MySQL source behind a port (the engine's own methods need its sessions). */
+export function asMysqlSource(source: CopySource): MysqlCopySource {
+  if (!(source instanceof MysqlCopySource)) throw new TypeError('the source was not opened by the MySQL copy engine');
+  return source;
+}

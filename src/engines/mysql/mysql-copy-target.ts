@@ -316,3 +316,9 @@ export class MysqlCopyTarget implements CopyTarget {
     }
   }
 }
+
+/** The MySQL target behind a port (the engine's own methods need its sessions). */
+export function asMysqlTarget(target: CopyTarget): MysqlCopyTarget {
+  if (!(target instanceof MysqlCopyTarget)) throw new TypeError('the target was not opened by the MySQL copy engine');
+  return target;
+}

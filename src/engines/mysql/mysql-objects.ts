@@ -1,11 +1,13 @@
 import { DbfError } from '../../domain/errors.js';
-import type { CopySource, CopyTarget, DatabaseObject, ObjectCopier, ObjectKind } from '../copy-ports.js';
+import type { DatabaseObject, ObjectCopier, ObjectKind } from '../copy-ports.js';
 import { asRows, byName, toNumber, toText } from '../rows.js';
 import type { Row } from '../rows.js';
 import { copyFailed } from './mysql-copy-connection.js';
 import type { CopyConnections } from './mysql-copy-connection.js';
-import { MysqlCopySource } from './mysql-copy-source.js';
-import { MysqlCopyTarget } from './mysql-copy-target.js';
+import { asMysqlSource } from './mysql-copy-source.js';
+import type { MysqlCopySource } from './mysql-copy-source.js';
+import { asMysqlTarget } from './mysql-copy-target.js';
+import type { MysqlCopyTarget } from './mysql-copy-target.js';
 import { clientCharset, dialectOf, orderViews, targetStatement } from './mysql-object-ddl.js';
 import { quoteIdent } from './mysql-sql.js';
 
@@ -45,16 +47,6 @@ const SHOW: Record<ObjectKind, { readonly keyword: string; readonly column: stri
   trigger: { keyword: 'TRIGGER', column: 'SQL Original Statement' },
   event: { keyword: 'EVENT', column: 'Create Event' },
 };
-
-function asSource(source: CopySource): MysqlCopySource {
-  if (!(source instanceof MysqlCopySource)) throw new TypeError('the source was not opened by the MySQL copy engine');
-  return source;
-}
-
-function asTarget(target: CopyTarget): MysqlCopyTarget {
-  if (!(target instanceof MysqlCopyTarget)) throw new TypeError('the target was not opened by the MySQL copy engine');
-  return target;
-}
 
 export function asMysqlObject(object: DatabaseObject): MysqlDatabaseObject {
   if (!('sqlMode' in object) || !('database' in object)) throw new TypeError(`${object.kind} ${object.name} was not listed by the MySQL engine`);
@@ -134,7 +126,7 @@ export const mysqlObjectCopier: ObjectCopier = {
    * when run), then views after the views they read, then triggers by table and ACTION_ORDER, then events.
    */
   async list(sourcePort): Promise<MysqlDatabaseObject[]> {
-    const source = asSource(sourcePort);
+    const source = asMysqlSource(sourcePort);
     // SHOW CREATE VIEW prints in the session's sql_mode (quoting): the view is created in the same one.
     const [mode] = await query(source, 'reading the session sql_mode of the source', 'SELECT @@session.sql_mode AS m');
     const printedIn = toText(mode?.['m']);
@@ -161,7 +153,7 @@ export const mysqlObjectCopier: ObjectCopier = {
 
   async create(targetPort, objects): Promise<void> {
     if (objects.length === 0) return;
-    const target = asTarget(targetPort);
+    const target = asMysqlTarget(targetPort);
     const mysqlObjects = objects.map(asMysqlObject);
     const saved = await readSession(target);
     try {

@@ -1,7 +1,7 @@
-import type { ChunkResult, CopySource, CopyTable, CopyTarget, KeyPosition, ServerSideCopier } from '../copy-ports.js';
+import type { ChunkResult, CopyTable, KeyPosition, ServerSideCopier } from '../copy-ports.js';
 import { copyFailed } from './mysql-copy-connection.js';
-import { asMysqlTable, encodeKey, keyCondition, MysqlCopySource, RAW_ROWS } from './mysql-copy-source.js';
-import { MysqlCopyTarget } from './mysql-copy-target.js';
+import { asMysqlSource, asMysqlTable, encodeKey, keyCondition, RAW_ROWS } from './mysql-copy-source.js';
+import { asMysqlTarget } from './mysql-copy-target.js';
 import { quoteIdentBinary } from './mysql-sql.js';
 
 /**
@@ -16,27 +16,17 @@ import { quoteIdentBinary } from './mysql-sql.js';
  * copy may fail verification, which then says so. Values are the server's own: nothing is converted.
  */
 
-function sourceOf(source: CopySource): MysqlCopySource {
-  if (!(source instanceof MysqlCopySource)) throw new TypeError('the source was not opened by the MySQL copy engine');
-  return source;
-}
-
-function targetOf(target: CopyTarget): MysqlCopyTarget {
-  if (!(target instanceof MysqlCopyTarget)) throw new TypeError('the target was not opened by the MySQL copy engine');
-  return target;
-}
-
 export const mysqlServerCopier: ServerSideCopier = {
   sameServer(sourcePort, targetPort): boolean {
-    const a = sourceOf(sourcePort).connections.target;
-    const b = targetOf(targetPort).connections.target;
+    const a = asMysqlSource(sourcePort).connections.target;
+    const b = asMysqlTarget(targetPort).connections.target;
     const local = (host: string): string => (host === 'localhost' || host === '::1' ? '127.0.0.1' : host);
     return local(a.host) === local(b.host) && a.port === b.port && a.username === b.username;
   },
 
   async copyChunk(sourcePort, targetPort, copyTable: CopyTable, dest: string, after: KeyPosition | null, limit: number): Promise<ChunkResult> {
-    const source = sourceOf(sourcePort);
-    const target = targetOf(targetPort);
+    const source = asMysqlSource(sourcePort);
+    const target = asMysqlTarget(targetPort);
     const table = asMysqlTable(copyTable);
     const from = `${quoteIdentBinary(source.database)}.${quoteIdentBinary(table.name)}`;
     const columns = table.copied.map(quoteIdentBinary).join(', ');

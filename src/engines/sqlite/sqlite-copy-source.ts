@@ -134,6 +134,13 @@ export class SqliteCopySource implements CopySource {
       .map((r) => ({ type: toText(r['type']) === 'index' ? 'index' : 'trigger', name: toText(r['name']), sql: toText(r['sql']) }));
   }
 
+  /** The database's views with their CREATE statements, in creation order (a view after the views it reads). */
+  views(): Array<{ name: string; sql: string }> {
+    return this.handle
+      .all('reading the views', "SELECT name, sql FROM sqlite_schema WHERE type = 'view' AND sql IS NOT NULL ORDER BY rowid")
+      .map((r) => ({ name: toText(r['name']), sql: toText(r['sql']) }));
+  }
+
   /** The AUTOINCREMENT counter of the table (sqlite_sequence), null when it has none. */
   sequence(name: string): bigint | null {
     return this.handle.run(`reading the AUTOINCREMENT counter of ${name}`, (db) => {

@@ -200,6 +200,18 @@ export class SqliteCopyTarget implements CopyTarget {
     );
   }
 
+  /** Replaces the target's views by the given ones, in one transaction (a view reads its tables by name). */
+  async createViews(views: ReadonlyArray<{ name: string; sql: string }>): Promise<void> {
+    await this.#ddl('creating the views', (db) => {
+      db.transaction(() => {
+        for (const view of views) {
+          db.exec(`DROP VIEW IF EXISTS ${quoteIdent(view.name)}`);
+          db.exec(view.sql);
+        }
+      })();
+    });
+  }
+
   async checksum(table: CopyTable, name: string): Promise<TableChecksum> {
     return this.rangeChecksum(table, name, null, null);
   }

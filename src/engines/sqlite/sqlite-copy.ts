@@ -1,4 +1,4 @@
-import type { CopyEngine, CopySource, CopyTable, CopyTarget, DifferingRange } from '../copy-ports.js';
+import type { CopyEngine, CopySource, CopyTable, CopyTarget, DatabaseObject, DifferingRange, ObjectCopier } from '../copy-ports.js';
 import { SqliteCopySource } from './sqlite-copy-source.js';
 import type { KeyRange } from './sqlite-copy-source.js';
 import { SqliteCopyTarget } from './sqlite-copy-target.js';
@@ -37,7 +37,18 @@ function describeRange(table: CopyTable, range: KeyRange): string {
  * RANGE_ROWS rows; each range's count and checksum are then compared on both sides, computed the same
  * way (see runChecksum), over a keyset range the primary key's index serves.
  */
+/**
+ * `--objects` on SQLite: its views (a SQLite file has no routines or events; a table's triggers and
+ * indexes already come with the table when it is swapped in). Views are created after every table is in
+ * place, in the source's creation order, which SQLite requires to be a valid dependency order.
+ */
+const sqliteObjectCopier: ObjectCopier = {
+  list: (source) => Promise.resolve(asSource(source).views().map((v): DatabaseObject => ({ kind: 'view', name: v.name, table: null, ddl: v.sql }))),
+  create: (target, objects) => asTarget(target).createViews(objects.map((o) => ({ name: o.name, sql: o.ddl }))),
+};
+
 export const sqliteCopyEngine: CopyEngine = {
+  objects: sqliteObjectCopier,
   openSource: (spec, options) => SqliteCopySource.open(spec, options),
   openTarget: (spec, source, options) => SqliteCopyTarget.open(spec, asSource(source), options),
 
