@@ -118,7 +118,12 @@ export interface CopyTarget {
    * Creates `name` from the source's DDL of `sourceName`, rewritten for the target (name, and no
    * foreign keys: they are added by `swapIn`, once the live table's constraint names are free).
    */
-  createTable(name: string, sourceDdl: string, sourceName: string): Promise<void>;
+  createTable(name: string, sourceDdl: string, sourceName: string, options?: { deferIndexes?: boolean }): Promise<void>;
+  /**
+   * Adds what `createTable` with `deferIndexes` left out for a faster load (secondary indexes), so the
+   * table then has the source's DDL. Idempotent: adds only what is missing (a resumed load calls it too).
+   */
+  completeTable(name: string, sourceDdl: string, sourceName: string): Promise<void>;
   dropTable(name: string): Promise<void>;
   /** Renames a table (a resuming attempt takes over the previous attempt's shadow table). */
   renameTable(from: string, to: string): Promise<void>;

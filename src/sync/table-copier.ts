@@ -101,6 +101,7 @@ export class TableCopier {
     }
     try {
       const loaded = await this.#load(dest, key, swap ? dest : null, resumed);
+      if (swap) await target.completeTable(dest, this.sourceDdl, this.table.name);
       const verified = options.verify ? await this.#verify(dest) : null;
       if (!options.verify) await this.ctx.source.endRead();
       if (swap) await target.swapIn(dest, live, this.sourceDdl, this.table.name);
@@ -132,7 +133,7 @@ export class TableCopier {
     }
     if (checkpoint?.shadow && checkpoint.shadow !== shadow) await target.dropTable(checkpoint.shadow);
     await target.dropTable(shadow);
-    await target.createTable(shadow, this.sourceDdl, this.table.name);
+    await target.createTable(shadow, this.sourceDdl, this.table.name, { deferIndexes: true });
     return null;
   }
 

@@ -62,22 +62,29 @@ export function afterKeyCondition(columns: readonly string[], literals: readonly
  * The source's `SHOW CREATE TABLE`, rewritten for the target: another table name, no AUTO_INCREMENT
  * counter, and without its FOREIGN KEY constraints (InnoDB constraint names are unique per database,
  * so a shadow table cannot carry the live table's names; they are added when the shadow is swapped in).
- * Answers the DDL and the constraint clauses that were taken out.
+ * With `deferKeys`, plain secondary keys are taken out too, to be added once the rows are in.
+ * Answers the DDL and the clauses that were taken out.
  */
-export function rewriteCreateTable(ddl: string, sourceName: string, targetName: string): { ddl: string; foreignKeys: string[] } {
+export function rewriteCreateTable(ddl: string, sourceName: string, targetName: string, options: { deferKeys?: boolean } = {}): { ddl: string; foreignKeys: string[]; deferredKeys: string[] } {
   const header = `CREATE TABLE ${quoteIdent(sourceName)} (`;
   if (!ddl.startsWith(header)) throw new TypeError(`unexpected SHOW CREATE TABLE for ${sourceName}: ${ddl.slice(0, 80)}`);
   const lines = ddl.slice(header.length).split('\n');
   const foreignKeys: string[] = [];
+  const deferredKeys: string[] = [];
   const kept: string[] = [];
+  // Plain secondary keys can be built after the load (a sorted build, cheaper than maintaining them row
+  // by row). Not when the table has FULLTEXT or SPATIAL keys: SHOW CREATE TABLE lists keys in creation
+  // order, and adding plain keys after those would change it.
+  const defer = options.deferKeys === true && !lines.some((l) => /^\s*(FULLTEXT|SPATIAL) KEY /.test(l));
   for (const line of lines) {
     const trimmed = line.trim().replace(/,$/, '');
     if (/^CONSTRAINT `(?:[^`]|``)+` FOREIGN KEY /.test(trimmed)) foreignKeys.push(trimmed);
+    else if (defer && /^KEY `(?:[^`]|``)+` \(/.test(trimmed)) deferredKeys.push(trimmed);
     else kept.push(line);
   }
   // The line before the closing ")" must not end with a comma once constraints were taken out.
   const closing = kept.findIndex((l) => l.startsWith(')'));
   if (closing > 0) kept[closing - 1] = (kept[closing - 1] ?? '').replace(/,$/, '');
   const body = kept.join('\n').replace(/ AUTO_INCREMENT=\d+/, '');
-  return { ddl: `CREATE TABLE ${quoteIdent(targetName)} (${body}`, foreignKeys };
+  return { ddl: `CREATE TABLE ${quoteIdent(targetName)} (${body}`, foreignKeys, deferredKeys };
 }

@@ -98,6 +98,11 @@ export class SqliteCopyTarget implements CopyTarget {
     await this.#ddl(`creating ${name}`, (db) => db.exec(ddl));
   }
 
+  /** Nothing is deferred by createTable: a shadow gets the source's indexes when it is swapped in. */
+  completeTable(): Promise<void> {
+    return Promise.resolve();
+  }
+
   async dropTable(name: string): Promise<void> {
     await this.#ddl(`dropping ${name}`, (db) => db.exec(`DROP TABLE IF EXISTS ${mainTable(name)}`));
   }
