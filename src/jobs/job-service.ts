@@ -3,6 +3,7 @@ import type { ConnectionService } from '../catalog/connection-service.js';
 import { iso } from '../catalog/connection-view.js';
 import type { SyncConfigService } from '../catalog/sync-config-service.js';
 import { DbfError } from '../domain/errors.js';
+import { atDatabase, targetTableKey } from '../engines/copy-registry.js';
 import { ACTIVE_STATUSES, JOB_STATUSES, LOG_LEVELS, TERMINAL_STATUSES } from '../domain/job.js';
 import type { JobTrigger } from '../domain/job.js';
 import { parseInput } from '../domain/validation.js';
@@ -70,14 +71,13 @@ export class JobService {
   async startConfig(ref: string, trigger: JobTrigger): Promise<JobView> {
     const config = await this.deps.configs.get(ref);
     if (!config.enabled) throw new DbfError('DBF_SYNC_CONFIG_DISABLED', `sync config "${config.name}" is disabled: enable it to run it`);
-    const target = await this.deps.connections.resolveSpec(config.target_connection_id);
-    const where = target.engine === 'sqlite' ? `sqlite:${target.database ?? ''}` : `${target.host ?? ''}:${target.port ?? ''}/${config.target_database ?? ''}`;
+    const target = atDatabase(await this.deps.connections.resolveSpec(config.target_connection_id), config.target_database ?? config.source_database);
     const tables = config.tables.filter((t) => t.enabled).map((t) => ({ source_table: t.source_table, target_table: t.target_table, mode: t.sync_mode }));
     const id = await this.deps.store.enqueue(
       {
         task: 'sync', spec: { config }, configId: config.id, configName: config.name, trigger, maxAttempts: this.deps.maxAttempts,
         timeoutMs: this.deps.jobTimeoutMs > 0 ? this.deps.jobTimeoutMs : null, tables,
-        locks: [`config:${config.id}`, ...tables.map((t) => `target:${where}/${t.target_table}`)],
+        locks: [`config:${config.id}`, ...tables.map((t) => targetTableKey(target, t.target_table))],
       },
       this.deps.now(),
     );

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import SqliteDatabase from 'better-sqlite3';
 import type { JobView } from '../../src/jobs/job-view.js';
+import { syncOptionsSchema } from '../../src/catalog/sync-config-input.js';
+import { DbfError } from '../../src/domain/errors.js';
 import type { SyncConfigView } from '../../src/catalog/sync-config-view.js';
 import { createTestRuntime, call, dataOf } from '../helpers/runtime.js';
 import type { TestRuntime } from '../helpers/runtime.js';
@@ -50,6 +52,15 @@ describe('API: jobs of sync configs', () => {
     assert.equal(reply.status, 409);
     assert.equal(reply.body.error?.code, 'DBF_TARGET_BUSY');
     assert.match(reply.body.error?.message ?? '', /customers/);
+  });
+
+  it('keeps one writer per target table between a config job and a one-shot sync', async () => {
+    const options = syncOptionsSchema.parse({});
+    await assert.rejects(
+      t.runtime.sync.startOneShot({ from: `sqlite:${join(t.home, 'source.db')}`, to: `sqlite:${join(t.home, 'target.db')}`, tables: ['customers'], options }, 'cli'),
+      (error: unknown) => error instanceof DbfError && error.code === 'DBF_TARGET_BUSY',
+    );
+    assert.equal((await t.runtime.jobs.active()).length, 1, 'the refused sync left no job behind');
   });
 
   it('refuses to delete a config or its connections under an active job', async () => {
