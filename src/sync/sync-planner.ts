@@ -66,9 +66,11 @@ export function planSync(input: PlanInput): Promise<SyncPlan> {
     const exists = await target.databaseExists();
     const mappings = input.tables ?? (await allTables(source, input.exclude ?? [], input.mode ?? 'full'));
     const tables: PlannedTableView[] = [];
+    // What each table's foreign keys point at, kept from its description (ordering needs no second look).
+    const references = new Map<string, readonly string[]>();
     const onServer = engine.serverSide?.sameServer(source, target) === true;
-    for (const mapping of mappings) tables.push(await planTable(source, target, exists, mapping, input.options, onServer));
-    const ordered = input.order === 'foreign_keys' ? await parentsFirst(source, tables) : tables;
+    for (const mapping of mappings) tables.push(await planTable(source, target, exists, mapping, input.options, onServer, references));
+    const ordered = input.order === 'foreign_keys' ? foreignKeyOrder(tables, (t) => t.source_table, (t) => references.get(t.source_table) ?? [], (t) => t.size_bytes) : tables;
     const objects = input.options.objects ? (await objectCopierOf(engine, source.describe()).list(source)).map((o) => ({ kind: o.kind, name: o.name })) : null;
     return {
       source: redactedUrl(input.source),
@@ -94,16 +96,14 @@ async function allTables(source: CopySource, exclude: readonly string[], mode: T
   return names.filter((name) => !exclude.includes(name)).map((name) => ({ source_table: name, target_table: name, mode, where_clause: null, cursor_column: null }));
 }
 
-async function parentsFirst(source: CopySource, tables: PlannedTableView[]): Promise<PlannedTableView[]> {
-  const references = new Map<string, readonly string[]>();
-  for (const t of tables) if (t.problem === null) references.set(t.source_table, (await source.table(t.source_table)).references);
-  return foreignKeyOrder(tables, (t) => t.source_table, (t) => references.get(t.source_table) ?? [], (t) => t.size_bytes);
-}
-
-async function planTable(source: CopySource, target: CopyTarget, databaseExists: boolean, mapping: SyncTableRequest, options: SyncOptions, onServer: boolean): Promise<PlannedTableView> {
+async function planTable(
+  source: CopySource, target: CopyTarget, databaseExists: boolean, mapping: SyncTableRequest, options: SyncOptions, onServer: boolean,
+  references: Map<string, readonly string[]>,
+): Promise<PlannedTableView> {
   const base = { source_table: mapping.source_table, target_table: mapping.target_table, mode: mapping.mode, where_clause: mapping.where_clause };
   try {
     const table = await source.table(mapping.source_table);
+    references.set(mapping.source_table, table.references);
     const ddl = await source.createStatement(mapping.source_table);
     const exists = databaseExists && (await target.tableExists(mapping.target_table));
     const action: TableAction = options.strategy === 'swap' ? (exists ? 'replace' : 'create') : exists ? 'truncate and reload' : 'create (truncate strategy)';

@@ -60,14 +60,12 @@ export class SyncService {
   }
 
   async planOneShot(input: OneShotInput): Promise<SyncPlan> {
-    const { source, target } = await this.#endpoints(input);
-    return planSync({ source, target, tables: this.#explicitTables(input), exclude: input.exclude ?? [], mode: input.mode ?? 'full', order: 'foreign_keys', options: input.options, timeoutMs: this.deps.connectTimeoutMs });
+    return (await this.#planOneShot(input)).plan;
   }
 
   /** Plans, then enqueues the job (409 if another active job writes one of its target tables). */
   async startOneShot(input: OneShotInput, trigger: JobTrigger): Promise<{ plan: SyncPlan; job: JobView }> {
-    const { source, target } = await this.#endpoints(input);
-    const plan = await planSync({ source, target, tables: this.#explicitTables(input), exclude: input.exclude ?? [], mode: input.mode ?? 'full', order: 'foreign_keys', options: input.options, timeoutMs: this.deps.connectTimeoutMs });
+    const { plan, source, target } = await this.#planOneShot(input);
     const missing = plan.tables.filter((t) => t.problem !== null);
     if (missing.length > 0) throw new DbfError('DBF_TABLE_NOT_FOUND', missing.map((t) => t.problem?.message ?? t.source_table).join('; '));
     if (plan.tables.length === 0) throw new DbfError('DBF_INVALID_INPUT', `the source ${plan.source} has no tables to copy`);
@@ -104,6 +102,13 @@ export class SyncService {
   async verify(input: Pick<OneShotInput, 'from' | 'to' | 'tables'>): Promise<VerifyReport> {
     const { source, target } = await this.#endpoints(input);
     return verifyDatabases({ source, target, tables: input.tables ?? null, timeoutMs: this.deps.connectTimeoutMs });
+  }
+
+  /** A one-shot sync's plan: every table (or the named ones) of the source, parents first. */
+  async #planOneShot(input: OneShotInput): Promise<{ plan: SyncPlan; source: ConnectionSpec; target: ConnectionSpec }> {
+    const { source, target } = await this.#endpoints(input);
+    const plan = await planSync({ source, target, tables: this.#explicitTables(input), exclude: input.exclude ?? [], mode: input.mode ?? 'full', order: 'foreign_keys', options: input.options, timeoutMs: this.deps.connectTimeoutMs });
+    return { plan, source, target };
   }
 
   async #endpoints(input: Pick<OneShotInput, 'from' | 'to'>): Promise<{ source: ConnectionSpec; target: ConnectionSpec }> {

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import type { ConnectionSpec } from '../../domain/connection-url.js';
 import { DbfError } from '../../domain/errors.js';
+import { InTurn } from '../in-turn.js';
 import type { CopyTable, CopyTarget, KeyPosition, TableChecksum } from '../copy-ports.js';
 import { asRows, toNumber, toText } from '../rows.js';
 import { closeCopyConnections, copyFailed, killQueries, openCopyConnections } from './mysql-copy-connection.js';
@@ -38,7 +39,7 @@ interface OpenLoad {
 }
 
 /** The tail of each target database's DDL queue in this process (see `#ddl`). */
-const DDL_QUEUES = new Map<string, Promise<void>>();
+const DDL_QUEUES = new InTurn();
 
 export class MysqlCopyTarget implements CopyTarget {
   /** The load being streamed into, if any (one at a time per target session). */
@@ -300,17 +301,7 @@ export class MysqlCopyTarget implements CopyTarget {
    * DDL is short, so lanes only wait for each other's DDL, never for each other's rows.
    */
   async #ddl(what: string, sql: string): Promise<void> {
-    const key = `${this.connections.target.host}:${this.connections.target.port}/${this.database}`;
-    const previous = DDL_QUEUES.get(key) ?? Promise.resolve();
-    const mine = previous.then(() => this.#meta(what, sql));
-    // The queue goes on after a failed statement; the failure itself reaches the caller through `mine`.
-    const settled = mine.then(() => undefined, () => undefined);
-    DDL_QUEUES.set(key, settled);
-    try {
-      await mine;
-    } finally {
-      if (DDL_QUEUES.get(key) === settled) DDL_QUEUES.delete(key);
-    }
+    await DDL_QUEUES.run(`${this.connections.target.host}:${this.connections.target.port}/${this.database}`, () => this.#meta(what, sql));
   }
 
   #qualified(name: string): string {

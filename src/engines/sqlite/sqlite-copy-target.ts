@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
 import type { ConnectionSpec } from '../../domain/connection-url.js';
 import { DbfError } from '../../domain/errors.js';
+import { InTurn } from '../in-turn.js';
 import type { CopyTable, CopyTarget, KeyPosition, TableChecksum } from '../copy-ports.js';
 import { copyFailed, fileExists, filePath, openDatabase, SqliteHandle, variableLimit } from './sqlite-copy-connection.js';
 import type { SqliteCopySource } from './sqlite-copy-source.js';
@@ -19,22 +20,7 @@ const ENCODINGS = new Set(['UTF-8', 'UTF-16le', 'UTF-16be']);
  * turns of the event loop: a write on another lane would then spin in the busy timeout, on the thread
  * the checksum needs to finish. So target work on one file runs in turn, in the order it was asked for.
  */
-const fileQueues = new Map<string, Promise<unknown>>();
-
-function serialized<T>(file: string, work: () => T | Promise<T>): Promise<T> {
-  const previous = fileQueues.get(file) ?? Promise.resolve();
-  const run = previous.then(work);
-  // The queue only orders the work: its caller gets the result or the error from `run`.
-  const tail = run.then(
-    () => undefined,
-    () => undefined,
-  );
-  fileQueues.set(file, tail);
-  void tail.then(() => {
-    if (fileQueues.get(file) === tail) fileQueues.delete(file);
-  });
-  return run;
-}
+const fileQueues = new InTurn();
 
 /**
  * The writing end of a SQLite copy: the file opened read-write, created (with its folder) by
@@ -228,7 +214,7 @@ export class SqliteCopyTarget implements CopyTarget {
     const check = handle.guard(what);
     // The scan keeps its statement (a read lock on the file) open across turns of the event loop:
     // writes of other lanes to the same file wait for it here rather than fail busy in SQLite.
-    return serialized(this.file, async () => {
+    return fileQueues.run(this.file, async () => {
       try {
         return await runChecksum(handle.db, table, name, where, check);
       } catch (error) {
@@ -269,7 +255,7 @@ export class SqliteCopyTarget implements CopyTarget {
   /** Writes run one at a time per file, and never while a checksum of the file is suspended. */
   #write<T>(what: string, work: (db: Database.Database) => T): Promise<T> {
     const handle = this.#target();
-    return serialized(this.file, () => handle.run(what, work));
+    return fileQueues.run(this.file, () => handle.run(what, work));
   }
 
   async #ddl(what: string, work: (db: Database.Database) => unknown): Promise<void> {
