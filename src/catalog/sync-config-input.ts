@@ -56,6 +56,8 @@ export const syncOptionsSchema = z
     /** Tables and chunks copied at once; null: as many as this machine allows. */
     max_concurrency: z.number().int().min(1).max(64).nullable().default(null),
     /** Incremental upserts: overwrite the target row, skip it, or fail on a conflicting row. */
+    /** A table of at least this many rows is cut into key ranges that the lanes copy at once; null: 100,000. */
+    split_min_rows: z.number().int().min(1).nullable().default(null),
     conflict_resolution: z.enum(['overwrite', 'skip', 'error']).default('overwrite'),
     /** Full copies: load a shadow table and swap it in, or truncate and reload the live table. */
     strategy: z.enum(['swap', 'truncate']).default('swap'),

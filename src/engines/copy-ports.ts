@@ -34,7 +34,8 @@ export interface CopyTable {
 
 /**
  * A position in a table's primary-key order, JSON-safe for checkpoints (the engine encodes its raw
- * key values, e.g. as base64). Rows strictly after it are still to copy.
+ * key values, e.g. as base64). Rows strictly after it are still to copy. It may be a prefix of the key
+ * (fewer values than key columns): a part's bound on the first key column (see TableSplitter).
  */
 export type KeyPosition = readonly string[];
 
@@ -49,6 +50,8 @@ export interface RowBatch {
 export interface ReadOptions {
   /** Copy rows after this key (resume); null from the start. */
   readonly after: KeyPosition | null;
+  /** Stop after this key (the end of a part of a split table, inclusive); null or absent: to the end. */
+  readonly until?: KeyPosition | null;
   /** A batch is cut at this many rows … */
   readonly batchRows: number;
   /** … or at this many bytes, whichever comes first. */
@@ -129,8 +132,11 @@ export interface CopyTarget {
   renameTable(from: string, to: string): Promise<void>;
   /** Empties a table (strategy truncate). */
   truncate(name: string): Promise<void>;
-  /** Deletes the rows after `after` (a resumed load re-copies them, so none is doubled). */
-  deleteAfter(table: CopyTable, name: string, after: KeyPosition | null): Promise<number>;
+  /**
+   * Deletes the rows after `after` (a resumed load re-copies them, so none is doubled), up to `until`
+   * inclusive when given (a part of a split table leaves the other parts' rows alone).
+   */
+  deleteAfter(table: CopyTable, name: string, after: KeyPosition | null, until?: KeyPosition | null): Promise<number>;
   /**
    * The largest batch `writeRows` takes for this table, by rows and by bytes of values (from the
    * server's limits: max_allowed_packet, bound-parameter limits); a configured batch_size may only lower it.
@@ -168,6 +174,29 @@ export interface CopyEngine {
   readonly objects?: ObjectCopier;
   /** Copies between two databases of one server done by the server itself: absent where an engine cannot. */
   readonly serverSide?: ServerSideCopier;
+  /** Cutting one table into parts copied by several lanes at once: absent where an engine cannot. */
+  readonly split?: TableSplitter;
+}
+
+/**
+ * Parallel copy within a table. A large table is cut into key ranges ("parts") on its first primary-key
+ * column, and the lanes copy the parts at once into the same target table. So that the parts still
+ * describe one instant of the source, their readers start their consistent reads together, lined up
+ * by a short lock on the table (what mydumper does for the whole server).
+ */
+export interface TableSplitter {
+  /**
+   * Where to cut `table` into `parts` ranges of about equal size: the inclusive upper bounds of every
+   * part but the last, as key prefixes in key order. Empty when the table cannot or need not be cut.
+   */
+  splitPoints(source: CopySource, table: CopyTable, parts: number): Promise<KeyPosition[]>;
+  /**
+   * Starts a consistent read on every reader at one instant of `table` (`beginRead` of each, while
+   * writes to the table are held for a moment). Answers false, with nothing started, when the
+   * source does not allow it (no privilege to lock, or the lock was not granted within a second):
+   * the table is then copied whole.
+   */
+  beginSharedRead(readers: readonly CopySource[], table: CopyTable): Promise<boolean>;
 }
 
 export interface ChunkResult {
@@ -181,9 +210,10 @@ export interface ServerSideCopier {
   sameServer(source: CopySource, target: CopyTarget): boolean;
   /**
    * Copies the next `limit` rows after `after` (in key order; the whole table when it has no primary
-   * key) into `dest` with one statement the server runs itself; committed when it returns.
+   * key), up to `until` inclusive when given, into `dest` with one statement the server runs itself;
+   * committed when it returns.
    */
-  copyChunk(source: CopySource, target: CopyTarget, table: CopyTable, dest: string, after: KeyPosition | null, limit: number): Promise<ChunkResult>;
+  copyChunk(source: CopySource, target: CopyTarget, table: CopyTable, dest: string, after: KeyPosition | null, limit: number, until?: KeyPosition | null): Promise<ChunkResult>;
 }
 
 export interface ObjectCopier {

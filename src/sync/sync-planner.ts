@@ -2,9 +2,9 @@ import type { SyncOptions } from '../catalog/sync-config-input.js';
 import { redactedUrl } from '../domain/connection-url.js';
 import type { ConnectionSpec } from '../domain/connection-url.js';
 import { DbfError, toDbfError } from '../domain/errors.js';
-import type { CopySource, CopyTarget } from '../engines/copy-ports.js';
+import type { CopySource, CopyTable, CopyTarget } from '../engines/copy-ports.js';
 import { withCopyEnds } from './copy-ends.js';
-import { defaultLanes, objectCopierOf } from './sync-task.js';
+import { lanesForTables, mayBeSplit, objectCopierOf } from './sync-task.js';
 import type { SyncTableRequest, TableMode } from './sync-request.js';
 import { foreignKeyOrder } from './table-order.js';
 
@@ -23,8 +23,10 @@ export interface PlannedTableView {
   readonly action: TableAction;
   readonly ddl: string;
   readonly primary_key: readonly string[];
-  /** How rows are read: keyset chunks over the primary key, or the whole table in one read. */
+  /** How rows are read: keyset chunks over the primary key, or the whole table in one read; parts copied at once. */
   readonly chunking: string;
+  /** Key ranges the lanes copy at once (1: the table is copied by one lane). */
+  readonly parts: number;
   readonly row_estimate: number;
   readonly size_bytes: number;
   readonly where_clause: string | null;
@@ -69,7 +71,15 @@ export function planSync(input: PlanInput): Promise<SyncPlan> {
     // What each table's foreign keys point at, kept from its description (ordering needs no second look).
     const references = new Map<string, readonly string[]>();
     const onServer = engine.serverSide?.sameServer(source, target) === true;
-    for (const mapping of mappings) tables.push(await planTable(source, target, exists, mapping, input.options, onServer, references));
+    const described: Array<CopyTable | null> = [];
+    for (const mapping of mappings) tables.push(await planTable(source, target, exists, mapping, input.options, onServer, references, described));
+    const lanes = lanesForTables(engine, described.filter((t) => t !== null), input.options);
+    for (const [i, table] of described.entries()) {
+      const view = tables[i];
+      if (table === null || view === undefined || lanes < 2 || !engine.split || !mayBeSplit(engine, table, input.options)) continue;
+      const bounds = await engine.split.splitPoints(source, table, lanes);
+      if (bounds.length > 0) tables[i] = { ...view, parts: bounds.length + 1, chunking: `${view.chunking}, in ${bounds.length + 1} key ranges on ${table.primaryKey[0] ?? ''} copied at once` };
+    }
     const ordered = input.order === 'foreign_keys' ? foreignKeyOrder(tables, (t) => t.source_table, (t) => references.get(t.source_table) ?? [], (t) => t.size_bytes) : tables;
     const objects = input.options.objects ? (await objectCopierOf(engine, source.describe()).list(source)).map((o) => ({ kind: o.kind, name: o.name })) : null;
     return {
@@ -80,7 +90,7 @@ export function planSync(input: PlanInput): Promise<SyncPlan> {
       target_database: exists ? 'exists' : 'will be created',
       strategy: input.options.strategy,
       verify: input.options.verify,
-      lanes: Math.min(input.options.max_concurrency ?? defaultLanes(), Math.max(1, ordered.length)),
+      lanes,
       tables: ordered,
       total_rows: ordered.reduce((n, t) => n + t.row_estimate, 0),
       total_bytes: ordered.reduce((n, t) => n + t.size_bytes, 0),
@@ -98,11 +108,12 @@ async function allTables(source: CopySource, exclude: readonly string[], mode: T
 
 async function planTable(
   source: CopySource, target: CopyTarget, databaseExists: boolean, mapping: SyncTableRequest, options: SyncOptions, onServer: boolean,
-  references: Map<string, readonly string[]>,
+  references: Map<string, readonly string[]>, described: Array<CopyTable | null>,
 ): Promise<PlannedTableView> {
   const base = { source_table: mapping.source_table, target_table: mapping.target_table, mode: mapping.mode, where_clause: mapping.where_clause };
   try {
     const table = await source.table(mapping.source_table);
+    described.push(table);
     references.set(mapping.source_table, table.references);
     const ddl = await source.createStatement(mapping.source_table);
     const exists = databaseExists && (await target.tableExists(mapping.target_table));
@@ -111,10 +122,11 @@ async function planTable(
     const chunking = onServer
       ? keyed ? `same server: INSERT … SELECT in keyset chunks over (${table.primaryKey.join(', ')})` : 'same server: one INSERT … SELECT (no primary key)'
       : keyed ? `keyset chunks over (${table.primaryKey.join(', ')})` : 'whole table in one consistent read (no primary key)';
-    return { ...base, action, ddl, primary_key: table.primaryKey, chunking, row_estimate: table.rowEstimate, size_bytes: table.sizeBytes, problem: null };
+    return { ...base, action, ddl, primary_key: table.primaryKey, chunking, parts: 1, row_estimate: table.rowEstimate, size_bytes: table.sizeBytes, problem: null };
   } catch (error) {
     const failure = toDbfError(error);
     if (failure.code !== 'DBF_TABLE_NOT_FOUND') throw failure;
-    return { ...base, action: 'create', ddl: '', primary_key: [], chunking: '', row_estimate: 0, size_bytes: 0, problem: { code: failure.code, message: failure.message } };
+    described.push(null);
+    return { ...base, action: 'create', ddl: '', primary_key: [], chunking: '', parts: 1, row_estimate: 0, size_bytes: 0, problem: { code: failure.code, message: failure.message } };
   }
 }

@@ -4,9 +4,11 @@ import { DbfError, toDbfError } from '../domain/errors.js';
 import { copyEngineFor } from '../engines/copy-registry.js';
 import type { CopyEngine, CopySource, CopyTable, CopyTarget, ObjectCopier } from '../engines/copy-ports.js';
 import type { JobRow } from '../store/schema.js';
+import type { SyncOptions } from '../catalog/sync-config-input.js';
 import type { Task, TaskContext } from '../jobs/task.js';
 import type { SyncRequest, SyncTableRequest } from './sync-request.js';
-import { TableCopier } from './table-copier.js';
+import { DEFAULT_SPLIT_MIN_ROWS, TableCopier } from './table-copier.js';
+import type { TablePart } from './table-copier.js';
 
 export interface SyncTaskDeps {
   /** The job's stored spec resolved into connection specs (passwords opened in memory only). */
@@ -27,13 +29,28 @@ interface PlannedTable {
   readonly ddl: string;
 }
 
+/** What a lane takes next: a table to start, or a part of a started table (taken first). */
+type Work = { readonly kind: 'table'; readonly planned: PlannedTable } | { readonly kind: 'part'; readonly copier: TableCopier; readonly part: TablePart };
+
+/** What the lanes of one run share. */
+interface RunState {
+  readonly engine: CopyEngine;
+  readonly request: SyncRequest;
+  readonly context: TaskContext;
+  readonly work: Work[];
+  readonly lanes: number;
+  /** Source sessions of split tables' parts, interrupted with the lanes on cancel. */
+  readonly extraSessions: Set<CopySource>;
+}
+
 /** Retries of a table after a transient error (lost connection, deadlock), resuming from its checkpoint. */
 const TABLE_RETRIES = 3;
 
 /**
  * Lanes copied at once when the config does not say: two. Measured here (performance.md), the target
- * server's CPU is the bottleneck; two tables in parallel was the big win on 2 cores, and more lanes
- * or PK-range chunks inside a table did not help. More cores allow more lanes, up to 4.
+ * server's CPU is the bottleneck; two lanes in parallel was the big win on 2 cores, and a third lane
+ * made a clone slower (21.4 s vs 17.4 s on the benchmark). More cores allow more lanes, up to 4.
+ * Large tables are cut into one part per lane (see TableCopier), so the lanes end together.
  */
 export function defaultLanes(): number {
   return Math.max(2, Math.min(4, availableParallelism()));
@@ -55,11 +72,10 @@ export class SyncTask implements Task {
     const request = await this.deps.resolve(context.job);
     const engine = copyEngineFor(request.source, request.target);
     const lanes: Lane[] = [];
+    const extraSessions = new Set<CopySource>();
     const interruptAll = (): void => {
-      for (const lane of lanes) {
-        for (const end of [lane.source, lane.target]) {
-          end.interrupt().catch((error: unknown) => context.log('warn', `stopping a statement on cancel failed: ${toDbfError(error).message}`));
-        }
+      for (const end of [...lanes.flatMap((lane) => [lane.source, lane.target]), ...extraSessions]) {
+        end.interrupt().catch((error: unknown) => context.log('warn', `stopping a statement on cancel failed: ${toDbfError(error).message}`));
       }
     };
     context.signal.addEventListener('abort', interruptAll, { once: true });
@@ -70,17 +86,17 @@ export class SyncTask implements Task {
       lanes.push(first);
       const planned = await this.#plan(first.source, request, context);
       const todo = planned.filter((p) => context.tables.find((t) => t.target_table === p.mapping.target_table)?.status !== 'completed');
-      const wanted = Math.min(request.options.max_concurrency ?? defaultLanes(), Math.max(1, todo.length));
+      const wanted = lanesFor(engine, todo, request);
       while (lanes.length < wanted) {
         context.signal.throwIfAborted();
         lanes.push(await this.#openLane(engine, request));
       }
-      const queue = [...todo];
-      await Promise.all(lanes.map((lane) => this.#drain(engine, lane, queue, request, context)));
+      const run: RunState = { engine, request, context, work: todo.map((p) => ({ kind: 'table', planned: p })), lanes: lanes.length, extraSessions };
+      await Promise.all(lanes.map((lane) => this.#drain(lane, run)));
       if (request.options.objects) await copyObjects(engine, first, planned.map((p) => p.mapping), context);
     } finally {
       context.signal.removeEventListener('abort', interruptAll);
-      await Promise.allSettled(lanes.flatMap((lane) => [lane.source.close(), lane.target.close()]));
+      await Promise.allSettled([...lanes.flatMap((lane) => [lane.source.close(), lane.target.close()]), ...[...extraSessions].map((s) => s.close())]);
     }
   }
 
@@ -122,21 +138,57 @@ export class SyncTask implements Task {
     return planned;
   }
 
-  async #drain(engine: CopyEngine, lane: Lane, queue: PlannedTable[], request: SyncRequest, context: TaskContext): Promise<void> {
-    for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
-      context.signal.throwIfAborted();
-      await this.#copyWithRetries(engine, lane, next, request, context);
+  async #drain(lane: Lane, run: RunState): Promise<void> {
+    for (let next = run.work.shift(); next !== undefined; next = run.work.shift()) {
+      run.context.signal.throwIfAborted();
+      if (next.kind === 'table') await this.#startTable(lane, next.planned, run);
+      else await this.#copyPart(lane, next.copier, next.part, run);
     }
   }
 
+  /** Prepares a table on this lane; its first part is copied here, the others go to the front of the work. */
+  async #startTable(lane: Lane, planned: PlannedTable, run: RunState): Promise<void> {
+    const { engine, request, context } = run;
+    context.progress.tableStarted(planned.mapping.target_table, planned.table.rowEstimate);
+    const copier = new TableCopier(
+      {
+        engine, task: context, options: request.options, parts: run.lanes, extraSessions: run.extraSessions, now: this.deps.now,
+        openReader: () => engine.openSource(request.source, { timeoutMs: this.deps.connectTimeoutMs }),
+      },
+      planned.table, planned.mapping, planned.ddl,
+    );
+    const parts = await this.#withRetries(lane, copier, run, () => copier.prepare(lane));
+    if (parts === undefined) return;
+    const [first, ...others] = parts;
+    run.work.unshift(...others.map((part): Work => ({ kind: 'part', copier, part })));
+    if (first === undefined) await this.#finish(lane, copier, run);
+    else await this.#copyPart(lane, copier, first, run);
+  }
+
+  async #copyPart(lane: Lane, copier: TableCopier, part: TablePart, run: RunState): Promise<void> {
+    if (copier.failed) return;
+    const last = await this.#withRetries(lane, copier, run, () => copier.loadPart(part, lane));
+    if (last === true) await this.#finish(lane, copier, run);
+  }
+
+  async #finish(lane: Lane, copier: TableCopier, run: RunState): Promise<void> {
+    const result = await this.#withRetries(lane, copier, run, () => copier.finish(lane));
+    if (result === undefined) return;
+    const name = copier.mapping.target_table;
+    run.context.progress.tableProgress(name, result.rows, result.bytes);
+    run.context.progress.tableCompleted(name, result.verified);
+  }
+
   /**
-   * One table, retried on transient errors (a lost connection, a deadlock, a lock wait timeout) on
-   * fresh sessions with backoff, each try resuming from the table's checkpoint. Opening the fresh
-   * sessions is part of the try: a server still unreachable costs one of the retries, not the job.
+   * One step of a table (prepare, a part, finish), retried on transient errors (a lost connection, a
+   * deadlock, a lock wait timeout) on fresh sessions with backoff, each try resuming from the
+   * checkpoint. Opening the fresh sessions is part of the try: a server still unreachable costs one of
+   * the retries, not the job. Answers undefined when the table failed (reported once, by the last of
+   * its parts to stop).
    */
-  async #copyWithRetries(engine: CopyEngine, lane: Lane, planned: PlannedTable, request: SyncRequest, context: TaskContext): Promise<void> {
-    const name = planned.mapping.target_table;
-    context.progress.tableStarted(name, planned.table.rowEstimate);
+  async #withRetries<T>(lane: Lane, copier: TableCopier, run: RunState, step: () => Promise<T>): Promise<T | undefined> {
+    const { engine, request, context } = run;
+    const name = copier.mapping.target_table;
     let reopen = false;
     for (let retry = 0; ; retry += 1) {
       try {
@@ -145,24 +197,17 @@ export class SyncTask implements Task {
           Object.assign(lane, await this.#openLane(engine, request));
           reopen = false;
         }
-        const limits = lane.target.batchLimits(planned.table);
-        const copier = new TableCopier(
-          {
-            engine, source: lane.source, target: lane.target, task: context, options: request.options, now: this.deps.now,
-            batchRows: Math.min(limits.rows, request.options.batch_size ?? limits.rows), batchBytes: limits.bytes,
-          },
-          planned.table, planned.mapping, planned.ddl,
-        );
-        const result = await copier.run();
-        context.progress.tableProgress(name, result.rows, result.bytes);
-        context.progress.tableCompleted(name, result.verified);
-        return;
+        return await step();
       } catch (error) {
-        if (context.signal.aborted) throw context.signal.reason;
+        if (context.signal.aborted) {
+          await copier.abandon(toDbfError(context.signal.reason), lane);
+          throw context.signal.reason;
+        }
         const failure = toDbfError(error);
-        if (!failure.spec.retryable || retry >= TABLE_RETRIES) {
-          context.progress.tableFailed(name, { code: failure.code, message: failure.message });
-          return;
+        if (copier.failed || !failure.spec.retryable || retry >= TABLE_RETRIES) {
+          const reported = await copier.abandon(failure, lane);
+          if (reported) context.progress.tableFailed(name, { code: reported.code, message: reported.message });
+          return undefined;
         }
         const delay = 500 * 2 ** retry;
         context.log('warn', `${name}: ${failure.message}; retrying in ${delay} ms from its checkpoint (${retry + 1} of ${TABLE_RETRIES})`, { table: name });
@@ -173,6 +218,25 @@ export class SyncTask implements Task {
       }
     }
   }
+}
+
+/**
+ * Lanes to open: the configured or default concurrency, but no more than there is work for: one per
+ * table, unless a table is large enough to be cut into parts (one per lane).
+ */
+function lanesFor(engine: CopyEngine, todo: readonly PlannedTable[], request: SyncRequest): number {
+  return lanesForTables(engine, todo.map((p) => p.table), request.options);
+}
+
+/** The lanes of a copy of `tables` (the plan shows the same number). */
+export function lanesForTables(engine: CopyEngine, tables: ReadonlyArray<Pick<CopyTable, 'primaryKey' | 'rowEstimate'>>, options: SyncOptions): number {
+  const most = options.max_concurrency ?? defaultLanes();
+  return tables.some((t) => mayBeSplit(engine, t, options)) ? most : Math.min(most, Math.max(1, tables.length));
+}
+
+/** Whether a table is large enough to be cut into parts (the engine decides whether its key allows it). */
+export function mayBeSplit(engine: CopyEngine, table: Pick<CopyTable, 'primaryKey' | 'rowEstimate'>, options: SyncOptions): boolean {
+  return engine.split !== undefined && table.primaryKey.length > 0 && table.rowEstimate >= (options.split_min_rows ?? DEFAULT_SPLIT_MIN_ROWS);
 }
 
 /**

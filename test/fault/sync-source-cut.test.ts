@@ -33,8 +33,8 @@ describe('a copy whose source connection is cut mid-stream', () => {
 
   before(async () => {
     source = await createMysqlDatabase(`
-      CREATE TABLE big (id INT PRIMARY KEY, label VARCHAR(100) NOT NULL, x DOUBLE) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
-      INSERT INTO big SELECT seq, CONCAT('row ', seq, ' ✓'), seq / 3 FROM seq_1_to_${ROWS};`);
+      CREATE TABLE big (id INT PRIMARY KEY, label VARCHAR(100) NOT NULL, x DOUBLE, pad VARCHAR(400)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+      INSERT INTO big SELECT seq, CONCAT('row ', seq, ' ✓'), seq / 3, REPEAT(CHAR(65 + seq % 26), 300) FROM seq_1_to_${ROWS};`);
     proxy = await startTcpProxy({ port: Number(new URL(MYSQL_URL).port || 3306) });
     t = await createTestRuntime({ settings: { lease_ms: 10_000 } });
   });
@@ -50,6 +50,7 @@ describe('a copy whose source connection is cut mid-stream', () => {
     const from = `mysql://root@127.0.0.1:${proxy.port}/${source.name}`;
     const { job } = await t.runtime.sync.startOneShot({ from, to: `${MYSQL_URL}/${target}`, options: syncOptionsSchema.parse({ batch_size: 1000, max_concurrency: 1 }) }, 'cli');
     await t.runtime.startWorker();
+    // Rows are wide enough (about 100 MiB in all) that the stream is still running when the cut comes.
     await waitFor(async () => ((await t.runtime.jobs.get(job.id)).tables[0]?.processed_rows ?? 0) >= 30_000, 30_000, 'the copy to be under way');
     proxy.cut();
     await new Promise((resolve) => setTimeout(resolve, 1_000));

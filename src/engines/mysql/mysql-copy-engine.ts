@@ -5,6 +5,7 @@ import type { MysqlCopyTable } from './mysql-copy-source.js';
 import { asMysqlTarget, MysqlCopyTarget } from './mysql-copy-target.js';
 import { mysqlServerCopier } from './mysql-server-copy.js';
 import { mysqlObjectCopier } from './mysql-objects.js';
+import { mysqlTableSplitter } from './mysql-table-split.js';
 import { quoteIdentBinary } from './mysql-sql.js';
 
 /** Rows per range when drilling down into a table whose checksums differ. */
@@ -29,6 +30,7 @@ export const mysqlCopyEngine: CopyEngine = {
   openTarget: (spec: ConnectionSpec, source, options) => MysqlCopyTarget.open(spec, asMysqlSource(source), options),
   objects: mysqlObjectCopier,
   serverSide: mysqlServerCopier,
+  split: mysqlTableSplitter,
 
   async differingRanges(sourcePort, targetPort, copyTable: CopyTable, targetName): Promise<DifferingRange[]> {
     const source = asMysqlSource(sourcePort);

@@ -47,9 +47,18 @@ export function encodeKey(row: RawRow, keyIndexes: readonly number[]): KeyPositi
   return keyIndexes.map((i) => (row[i] ?? Buffer.alloc(0)).toString('base64'));
 }
 
+/** Rows after `key` in key order; a prefix of the key compares on its columns only. */
 export function keyCondition(table: MysqlCopyTable, key: KeyPosition): string {
-  const literals = table.keyIndexes.map((index, i) => keyLiteral(Buffer.from(key[i] ?? '', 'base64'), table.types[index] ?? ''));
-  return afterKeyCondition(table.primaryKey, literals);
+  const width = Math.min(key.length, table.primaryKey.length);
+  const literals = table.keyIndexes.slice(0, width).map((index, i) => keyLiteral(Buffer.from(key[i] ?? '', 'base64'), table.types[index] ?? ''));
+  return afterKeyCondition(table.primaryKey.slice(0, width), literals);
+}
+
+/** The WHERE clause (with its keyword, or '') of the keys after `after` up to `until` inclusive. */
+export function keyRangeWhere(table: MysqlCopyTable, after: KeyPosition | null | undefined, until: KeyPosition | null | undefined): string {
+  if (table.primaryKey.length === 0) return '';
+  const conditions = [after ? keyCondition(table, after) : null, until ? `NOT (${keyCondition(table, until)})` : null].filter((c) => c !== null);
+  return conditions.length === 0 ? '' : ` WHERE ${conditions.map((c) => `(${c})`).join(' AND ')}`;
 }
 
 /**
@@ -192,7 +201,7 @@ export class MysqlCopySource implements CopySource {
   async *readRows(copyTable: CopyTable, options: ReadOptions): AsyncIterable<RowBatch> {
     const table = asMysqlTable(copyTable);
     const columns = table.copied.map((c, i) => selectExpression(c, table.types[i] ?? '')).join(', ');
-    const where = options.after !== null && table.primaryKey.length > 0 ? ` WHERE ${keyCondition(table, options.after)}` : '';
+    const where = keyRangeWhere(table, options.after, options.until);
     const order = table.primaryKey.length > 0 ? ` ORDER BY ${table.primaryKey.map(quoteIdentBinary).join(', ')}` : '';
     const sql = `SELECT ${columns} FROM ${this.#qualified(table.name)}${where}${order}`;
     // Rows are taken from the stream's buffer synchronously, a batch at a time: awaiting every row of an

@@ -6,7 +6,7 @@ import type { CopyTable, CopyTarget, KeyPosition, TableChecksum } from '../copy-
 import { asRows, toNumber, toText } from '../rows.js';
 import { closeCopyConnections, copyFailed, killQueries, openCopyConnections } from './mysql-copy-connection.js';
 import type { CopyConnections } from './mysql-copy-connection.js';
-import { asMysqlTable, checksumSql, keyCondition, runChecksum } from './mysql-copy-source.js';
+import { asMysqlTable, checksumSql, keyRangeWhere, runChecksum } from './mysql-copy-source.js';
 import type { MysqlCopyTable } from './mysql-copy-source.js';
 import type { MysqlCopySource } from './mysql-copy-source.js';
 import { quoteIdent, quoteIdentBinary, rewriteCreateTable } from './mysql-sql.js';
@@ -125,9 +125,9 @@ export class MysqlCopyTarget implements CopyTarget {
     await this.#ddl(`truncating ${name}`, `TRUNCATE TABLE ${this.#qualified(name)}`);
   }
 
-  async deleteAfter(copyTable: CopyTable, name: string, after: KeyPosition | null): Promise<number> {
+  async deleteAfter(copyTable: CopyTable, name: string, after: KeyPosition | null, until?: KeyPosition | null): Promise<number> {
     const table = asMysqlTable(copyTable);
-    const where = after === null || table.primaryKey.length === 0 ? '' : ` WHERE ${keyCondition(table, after)}`;
+    const where = keyRangeWhere(table, after, until);
     try {
       const [result] = await this.connections.data.query(`DELETE FROM ${this.#qualifiedBinary(name)}${where}`);
       return Number((result as { affectedRows?: number }).affectedRows ?? 0);

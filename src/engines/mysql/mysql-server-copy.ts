@@ -1,6 +1,6 @@
 import type { ChunkResult, CopyTable, KeyPosition, ServerSideCopier } from '../copy-ports.js';
 import { copyFailed } from './mysql-copy-connection.js';
-import { asMysqlSource, asMysqlTable, encodeKey, keyCondition, RAW_ROWS } from './mysql-copy-source.js';
+import { asMysqlSource, asMysqlTable, encodeKey, keyRangeWhere, RAW_ROWS } from './mysql-copy-source.js';
 import { asMysqlTarget } from './mysql-copy-target.js';
 import { quoteIdentBinary } from './mysql-sql.js';
 
@@ -24,7 +24,7 @@ export const mysqlServerCopier: ServerSideCopier = {
     return local(a.host) === local(b.host) && a.port === b.port && a.username === b.username;
   },
 
-  async copyChunk(sourcePort, targetPort, copyTable: CopyTable, dest: string, after: KeyPosition | null, limit: number): Promise<ChunkResult> {
+  async copyChunk(sourcePort, targetPort, copyTable: CopyTable, dest: string, after: KeyPosition | null, limit: number, until?: KeyPosition | null): Promise<ChunkResult> {
     const source = asMysqlSource(sourcePort);
     const target = asMysqlTarget(targetPort);
     const table = asMysqlTable(copyTable);
@@ -34,7 +34,7 @@ export const mysqlServerCopier: ServerSideCopier = {
     let high: KeyPosition | null = null;
     if (keyed) {
       const keys = table.primaryKey.map(quoteIdentBinary).join(', ');
-      const where = after === null ? '' : ` WHERE ${keyCondition(table, after)}`;
+      const where = keyRangeWhere(table, after, until);
       try {
         const [found] = await source.connections.data.query({ sql: `SELECT ${keys} FROM ${from}${where} ORDER BY ${keys} LIMIT 1 OFFSET ${limit - 1}`, ...RAW_ROWS });
         const [row] = found as unknown as Array<ReadonlyArray<Buffer | null>>;
@@ -43,8 +43,8 @@ export const mysqlServerCopier: ServerSideCopier = {
         throw copyFailed(error, source.connections, `finding the next chunk of ${table.name}`);
       }
     }
-    const conditions = [after === null || !keyed ? null : keyCondition(table, after), high === null ? null : `NOT (${keyCondition(table, high)})`].filter((c) => c !== null);
-    const where = conditions.length === 0 ? '' : ` WHERE ${conditions.map((c) => `(${c})`).join(' AND ')}`;
+    // The chunk ends at the probed key, or at the part's end when the part has fewer rows left.
+    const where = keyRangeWhere(table, after, high ?? until);
     const rows = await target.insertSelect(table, dest, `SELECT ${columns} FROM ${from}${where}`);
     return { rows, lastKey: high };
   },

@@ -171,6 +171,8 @@ export class SqliteCopySource implements CopySource {
 
   async *readRows(table: CopyTable, options: ReadOptions): AsyncIterable<RowBatch> {
     const what = `reading ${table.name}`;
+    // The SQLite engine has no TableSplitter, so no part (an `until`) is ever asked of it.
+    if (options.until) throw new TypeError('the SQLite copy engine does not read parts of a table');
     const indexes = keyIndexes(table);
     const where = indexes.length > 0 && options.after !== null ? afterKey(table.primaryKey, decodeKey(table, options.after)) : null;
     const order = indexes.length > 0 ? ` ORDER BY ${table.primaryKey.map(quoteIdent).join(', ')}` : '';

@@ -101,7 +101,8 @@ export class SqliteCopyTarget implements CopyTarget {
     await this.#write(`emptying ${name}`, (db) => db.prepare(`DELETE FROM ${mainTable(name)}`).run());
   }
 
-  async deleteAfter(table: CopyTable, name: string, after: KeyPosition | null): Promise<number> {
+  async deleteAfter(table: CopyTable, name: string, after: KeyPosition | null, until?: KeyPosition | null): Promise<number> {
+    if (until) throw new TypeError('the SQLite copy engine does not copy parts of a table');
     const where = after === null || keyIndexes(table).length === 0 ? null : afterKey(table.primaryKey, decodeKey(table, after));
     const sql = `DELETE FROM ${mainTable(name)}${where === null ? '' : ` WHERE ${where.sql}`}`;
     const result = await this.#write(`removing the rows after the checkpoint from ${name}`, (db) => db.prepare(sql).run(where?.params ?? []));
