@@ -8,6 +8,7 @@ import type { SyncOptions } from '../catalog/sync-config-input.js';
 import type { Task, TaskContext } from '../jobs/task.js';
 import type { SyncRequest, SyncTableRequest } from './sync-request.js';
 import { DEFAULT_SPLIT_MIN_ROWS, TableCopier } from './table-copier.js';
+import { WorkQueue } from './work-queue.js';
 import type { TablePart } from './table-copier.js';
 
 export interface SyncTaskDeps {
@@ -37,7 +38,7 @@ interface RunState {
   readonly engine: CopyEngine;
   readonly request: SyncRequest;
   readonly context: TaskContext;
-  readonly work: Work[];
+  readonly work: WorkQueue<Work>;
   readonly lanes: number;
   /** Source sessions of split tables' parts, interrupted with the lanes on cancel. */
   readonly extraSessions: Set<CopySource>;
@@ -91,7 +92,7 @@ export class SyncTask implements Task {
         context.signal.throwIfAborted();
         lanes.push(await this.#openLane(engine, request));
       }
-      const run: RunState = { engine, request, context, work: todo.map((p) => ({ kind: 'table', planned: p })), lanes: lanes.length, extraSessions };
+      const run: RunState = { engine, request, context, work: new WorkQueue<Work>(todo.map((p) => ({ kind: 'table', planned: p }))), lanes: lanes.length, extraSessions };
       await Promise.all(lanes.map((lane) => this.#drain(lane, run)));
       if (request.options.objects) await copyObjects(engine, first, planned.map((p) => p.mapping), context);
     } finally {
@@ -139,10 +140,13 @@ export class SyncTask implements Task {
   }
 
   async #drain(lane: Lane, run: RunState): Promise<void> {
-    for (let next = run.work.shift(); next !== undefined; next = run.work.shift()) {
-      run.context.signal.throwIfAborted();
-      if (next.kind === 'table') await this.#startTable(lane, next.planned, run);
-      else await this.#copyPart(lane, next.copier, next.part, run);
+    for (let next = await run.work.take(run.context.signal); next !== undefined; next = await run.work.take(run.context.signal)) {
+      try {
+        if (next.kind === 'table') await this.#startTable(lane, next.planned, run);
+        else await this.#copyPart(lane, next.copier, next.part, run);
+      } finally {
+        run.work.release();
+      }
     }
   }
 
@@ -160,7 +164,7 @@ export class SyncTask implements Task {
     const parts = await this.#withRetries(lane, copier, run, () => copier.prepare(lane));
     if (parts === undefined) return;
     const [first, ...others] = parts;
-    run.work.unshift(...others.map((part): Work => ({ kind: 'part', copier, part })));
+    run.work.pushFront(others.map((part): Work => ({ kind: 'part', copier, part })));
     if (first === undefined) await this.#finish(lane, copier, run);
     else await this.#copyPart(lane, copier, first, run);
   }

@@ -212,7 +212,10 @@ export class TableCopier {
       }
       task.log('info', `resuming ${live} after ${this.#done.rows} rows (${removed} uncheckpointed rows removed)`, { table: live });
     }
-    if (this.#prepared.split) await this.#lineUpReaders(parts.filter((p) => !p.done), lane);
+    if (this.#prepared.split) {
+      await this.#lineUpReaders(parts.filter((p) => !p.done), lane);
+      task.log('info', `${live}: cut into ${parts.length} key ranges on ${this.table.primaryKey[0] ?? ''}, copied at once`, { table: live });
+    }
     const { rows, bytes } = this.#done;
     task.progress.tableProgress(live, rows, bytes);
     return parts.filter((p) => !p.done).map((p) => p.part);
@@ -241,6 +244,7 @@ export class TableCopier {
       else await this.#loadThroughClient(state, lane);
       state.done = true;
       await this.#savePart(state);
+      if (prepared.split) this.ctx.task.log('info', `${this.mapping.target_table}: part ${part.index + 1} of ${prepared.parts.length} copied (${state.rows} rows)`, { table: this.mapping.target_table });
       if (this.#finishClaimed || !prepared.parts.every((p) => p.done)) return false;
       this.#finishClaimed = true;
       return true;

@@ -21,6 +21,8 @@ import { killAllWorkers, spawnWorker } from '../helpers/worker-process.js';
  */
 
 const ROWS = 400_000;
+/** Rows of 700 bytes: slow enough to copy that both parts are caught mid-way. */
+const WIDE_ROWS = 300_000;
 const TERMINAL = ['completed', 'failed', 'cancelled'];
 
 async function checkpointOf(db: StoreDb, jobId: string, table: string): Promise<{ rows: number; shadow: string | null } | null> {
@@ -48,13 +50,17 @@ describe('a copy whose worker is killed -9 mid-table, and a cancelled copy', () 
   let t: TestRuntime;
   let source: TempDatabase;
   const target = randomName('dbf_dst');
+  const splitTarget = randomName('dbf_dst_split');
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'dbf-sync-crash-'));
     store = `sqlite:${join(dir, 'store.db')}`;
     source = await createMysqlDatabase(`
       CREATE TABLE big (id BIGINT PRIMARY KEY, label VARCHAR(200) NOT NULL, x DOUBLE, note TEXT) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
-      INSERT INTO big SELECT seq, CONCAT('row ', seq, ' 😀 ', REPEAT('é', seq % 40)), seq / 7, IF(seq % 5 = 0, NULL, MD5(seq)) FROM seq_1_to_${ROWS};`);
+      INSERT INTO big SELECT seq, CONCAT('row ', seq, ' 😀 ', REPEAT('é', seq % 40)), seq / 7, IF(seq % 5 = 0, NULL, MD5(seq)) FROM seq_1_to_${ROWS};
+      CREATE TABLE wide (id BIGINT PRIMARY KEY, pad VARCHAR(1000) NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=latin1;
+      INSERT INTO wide SELECT seq, REPEAT(CHAR(65 + seq % 26), 700) FROM seq_1_to_${WIDE_ROWS};
+      ANALYZE TABLE big, wide;`);
     t = await createTestRuntime({ store, settings: { lease_ms: 60_000 } });
     await t.runtime.connections.create({ name: 'src', url: source.url });
     // Another user than the source's: the copy streams through the worker (the path a crash can cut mid-batch).
@@ -62,6 +68,10 @@ describe('a copy whose worker is killed -9 mid-table, and a cancelled copy', () 
     await t.runtime.configs.create({
       name: 'big-copy', source_connection_id: 'src', target_connection_id: 'dst', source_database: source.name, target_database: target,
       options: { batch_size: 200, max_concurrency: 1 }, tables: [{ source_table: 'big' }],
+    });
+    await t.runtime.configs.create({
+      name: 'big-split', source_connection_id: 'src', target_connection_id: 'dst', source_database: source.name, target_database: splitTarget,
+      options: { batch_size: 200, max_concurrency: 2, split_min_rows: 1_000 }, tables: [{ source_table: 'wide' }],
     });
     // The worker processes open the sealed password with the same key (they share the store, not the home).
     copyFileSync(join(t.home, 'secret.key'), join(dir, 'secret.key'));
@@ -71,7 +81,7 @@ describe('a copy whose worker is killed -9 mid-table, and a cancelled copy', () 
     await killAllWorkers();
     await t.close();
     await source.drop();
-    await withMysqlAdmin((conn) => conn.query(`DROP DATABASE IF EXISTS \`${target}\``));
+    await withMysqlAdmin((conn) => conn.query(`DROP DATABASE IF EXISTS \`${target}\`; DROP DATABASE IF EXISTS \`${splitTarget}\``));
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -118,5 +128,36 @@ describe('a copy whose worker is killed -9 mid-table, and a cancelled copy', () 
     assert.deepEqual(await tablesIn(target), ['big']);
     assert.equal(await checksum(target, 'big'), before, 'the live table is untouched');
     await worker.stop();
+  });
+
+  it('a table copied in two parts by two lanes resumes each part at its own checkpoint and is exact', async () => {
+    const db = t.runtime.store.db;
+    const partRows = async (jobId: string): Promise<number[]> => {
+      const rows = await db.selectFrom('checkpoints').select(['scope_key', 'data']).where('scope_key', 'like', `${checkpointKeyOf(jobId, 'wide')}:part:%`).orderBy('scope_key').execute();
+      return rows.map((r) => (JSON.parse(r.data) as { rows: number }).rows);
+    };
+    const a = await spawnWorker({ store, home: dir, leaseMs: 60_000 });
+    const job = await t.runtime.jobs.startConfig('big-split', 'cli');
+    await waitFor('both parts to checkpoint', async () => {
+      const rows = await partRows(job.id);
+      return rows.length === 2 && rows.every((n) => n >= 5_000);
+    }, 30_000);
+    await a.kill9();
+    const atKill = await partRows(job.id);
+    assert.ok(atKill.every((n) => n < WIDE_ROWS / 2), `A died inside both parts (${atKill.join(', ')})`);
+
+    const b = await spawnWorker({ store, home: dir, leaseMs: 60_000 });
+    const final = await waitForStatus(db, job.id, TERMINAL, 60_000);
+    assert.equal(final.status, 'completed', final.error_message ?? '');
+    assert.equal(final.attempt, 2);
+    const logs = (await jobEvents(db, job.id, 'job:log')).map((e) => e.message);
+    const resumed = logs.filter((m) => m.startsWith('resuming wide'));
+    assert.deepEqual(resumed.map((m) => m.replace(/\(\d+ uncheckpointed/, '(N uncheckpointed')), [`resuming wide after ${atKill[0]! + atKill[1]!} rows (N uncheckpointed rows removed)`]);
+    assert.equal(logs.filter((m) => m === 'wide: cut into 2 key ranges on id, copied at once').length, 2, 'both attempts copied in two parts');
+    assert.deepEqual(await tablesIn(splitTarget), ['wide'], 'the shadow was swapped in; none is left behind');
+    assert.equal(await checksum(splitTarget, 'wide'), await checksum(source.name, 'wide'), 'no row lost or doubled');
+    const table = (await t.runtime.jobs.get(job.id)).tables[0];
+    assert.deepEqual([table?.status, table?.processed_rows, table?.verified], ['completed', WIDE_ROWS, true]);
+    await b.stop();
   });
 });

@@ -12,8 +12,11 @@ import { quoteIdentBinary } from './mysql-sql.js';
  */
 
 const INTEGER_TYPES = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'integer', 'bigint']);
-/** Below this many key values per part, a part is not worth a lane. */
-const MIN_KEYS_PER_PART = 10_000;
+/**
+ * Below this many values of the first key column per part, the table is not cut (a composite key may
+ * hold many rows per value: the table's size already decided that cutting pays).
+ */
+const MIN_KEYS_PER_PART = 100;
 /**
  * How long writers of the table may be held while the readers line up (seconds). A writer already in
  * a transaction on the table holds us up: we give up after this long and copy the table whole, rather
