@@ -59,6 +59,10 @@ export const syncOptionsSchema = z
     /** A table of at least this many rows is cut into key ranges that the lanes copy at once; null: 100,000. */
     split_min_rows: z.number().int().min(1).nullable().default(null),
     conflict_resolution: z.enum(['overwrite', 'skip', 'error']).default('overwrite'),
+    /** Incremental: seconds below a temporal mark re-read each run, for rows committed late. */
+    overlap_seconds: z.number().int().min(0).max(604_800).default(300),
+    /** Incremental: delete from the target the rows the source no longer has (key ranges compared). */
+    detect_deletes: z.boolean().default(false),
     /** Full copies: load a shadow table and swap it in, or truncate and reload the live table. */
     strategy: z.enum(['swap', 'truncate']).default('swap'),
     /** Compare row counts and checksums after copying. */

@@ -73,6 +73,9 @@ export const ERROR_CATALOGUE = {
   // The copy itself.
   DBF_COPY_FAILED: spec('copying a table failed', 500, 1),
   DBF_VERIFY_MISMATCH: spec('the copy differs from the source', 500, 1),
+  DBF_NO_CURSOR: spec('the table has no column an incremental sync can follow', 422, 2),
+  DBF_SCHEMA_CHANGED: spec("the source table's columns changed in a way an incremental sync cannot apply", 409, 1),
+  DBF_SYNC_CONFLICT: spec('a changed row differs from the row the target already holds (conflict_resolution: error)', 409, 1),
   // Everything else.
   DBF_NOT_IMPLEMENTED: spec('this capability has not landed yet', 501, 2),
   DBF_INTERRUPTED: spec('interrupted', 499, 130),

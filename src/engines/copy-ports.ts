@@ -30,6 +30,12 @@ export interface CopyTable {
   readonly references: readonly string[];
   readonly rowEstimate: number;
   readonly sizeBytes: number;
+  /**
+   * A row filter (a mapping's where_clause, in the source's SQL, checked by domain/row-filter.ts): every
+   * read of the source (rows, checksums, key ranges) takes only the rows it selects, and the target
+   * holds that subset. null: every row. The engine describes tables without one; the task adds it.
+   */
+  readonly filter: string | null;
 }
 
 /**
@@ -93,6 +99,11 @@ export interface CopySource {
   table(name: string): Promise<CopyTable>;
   /** The table's DDL as the engine prints it (`SHOW CREATE TABLE`, sqlite_schema.sql). */
   createStatement(name: string): Promise<string>;
+  /**
+   * Asks the source whether a row filter is a valid condition on the table (MySQL: EXPLAIN), without
+   * reading rows; a bad one is DBF_INVALID_FILTER with the server's reason.
+   */
+  checkFilter(table: CopyTable, filter: string): Promise<void>;
   /**
    * Starts one consistent read (a snapshot): the rows and the checksum of a table are read inside one,
    * so they describe the same instant even while the source is being written.
@@ -176,6 +187,10 @@ export interface CopyEngine {
   readonly serverSide?: ServerSideCopier;
   /** Cutting one table into parts copied by several lanes at once: absent where an engine cannot. */
   readonly split?: TableSplitter;
+  /** Whether the engine applies `CopyTable.filter` to every read of the source (row filters). */
+  readonly rowFilters: boolean;
+  /** Incremental sync (changes since a mark, upserts, deletes): absent where an engine has none yet. */
+  readonly changes?: ChangeCopier;
 }
 
 /**
@@ -227,4 +242,84 @@ export interface ObjectCopier {
    * target database (a reference to the source database by name points at the target database).
    */
   create(target: CopyTarget, objects: readonly DatabaseObject[]): Promise<void>;
+}
+
+/** A column an incremental sync can follow: one whose value grows whenever a row is written. */
+export interface CursorCandidate {
+  readonly column: string;
+  /** temporal: DATETIME/TIMESTAMP/DATE (the overlap window applies); integer: a growing number, such as an auto-increment key. */
+  readonly kind: 'temporal' | 'integer';
+  /** Whether an index starts with it (without one, every run sorts the table). */
+  readonly indexed: boolean;
+  readonly autoIncrement: boolean;
+  /** Whether it is the table's whole primary key (the key then is the cursor: no tie-breaker needed). */
+  readonly isPrimaryKey: boolean;
+  /** Rows with a NULL cursor cannot be followed: every run reads them again. */
+  readonly nullable: boolean;
+  /** Whether the server sets it on every update (`ON UPDATE CURRENT_TIMESTAMP`): the surest sign of a change cursor. */
+  readonly setOnUpdate: boolean;
+}
+
+/**
+ * A position in (cursor, primary key) order, encoded like KeyPosition: the cursor's value, then the
+ * key's. The mark of a table is the position of the newest row copied: taken from the data, never
+ * from a clock.
+ */
+export type ChangeMark = readonly string[];
+
+export interface ChangeReadOptions {
+  readonly cursor: CursorCandidate;
+  /** Rows after the table's mark (for a temporal cursor, from `overlapSeconds` before its value on); null: every row. */
+  readonly since: ChangeMark | null;
+  readonly overlapSeconds: number;
+  /** Resuming inside this run: rows strictly after this position. */
+  readonly after: ChangeMark | null;
+  readonly batchRows: number;
+  readonly batchBytes: number;
+  readonly signal: AbortSignal;
+}
+
+export interface ChangeBatch {
+  /** Changed rows the filter selects (or all, without a filter), in `CopyTable.copied` order: upserted. */
+  readonly rows: ReadonlyArray<readonly unknown[]>;
+  /** Keys of changed rows the filter no longer selects: deleted from the target, so it stays the subset. */
+  readonly gone: readonly KeyPosition[];
+  readonly bytes: number;
+  /** The position of the batch's last row; null for rows whose cursor is NULL (read first, every run). */
+  readonly mark: ChangeMark | null;
+}
+
+/** How a changed row meets a target row of the same key: overwrite it, keep it, or fail if they differ. */
+export type ConflictResolution = 'overwrite' | 'skip' | 'error';
+
+export interface SchemaDiff {
+  /** Source columns the target table lacks; `addable` when nullable or with a default (old rows stay equal). */
+  readonly added: ReadonlyArray<{ readonly column: string; readonly addable: boolean }>;
+  readonly dropped: readonly string[];
+  readonly changed: ReadonlyArray<{ readonly column: string; readonly source: string; readonly target: string }>;
+}
+
+/**
+ * Incremental sync: changes since a mark, applied as upserts by primary key. Writes are idempotent
+ * (re-applying a batch leaves the same rows), which is what makes a resumed or overlapping read safe.
+ */
+export interface ChangeCopier {
+  /** The table's columns that can be a cursor, best first (the task picks by name among them). */
+  cursorCandidates(source: CopySource, table: CopyTable): Promise<CursorCandidate[]>;
+  /** The newest position of the table (its filter applied); null when no row has a cursor value. */
+  newestMark(source: CopySource, table: CopyTable, cursor: CursorCandidate): Promise<ChangeMark | null>;
+  /** Rows whose cursor is NULL first (they cannot be followed, so every run re-reads them), then the changed rows in (cursor, key) order. */
+  readChanges(source: CopySource, table: CopyTable, options: ChangeReadOptions): AsyncIterable<ChangeBatch>;
+  /** Upserts the batch's rows into `name` and deletes its `gone` keys, in one transaction; answers the rows written and deleted. */
+  applyChanges(target: CopyTarget, table: CopyTable, name: string, batch: ChangeBatch, conflict: ConflictResolution): Promise<{ written: number; deleted: number }>;
+  /** How the target table's columns differ from the source's. */
+  schemaDiff(source: CopySource, target: CopyTarget, table: CopyTable, name: string): Promise<SchemaDiff>;
+  /** Adds source columns to the target table, with the source DDL's definitions. */
+  addColumns(target: CopyTarget, name: string, sourceDdl: string, sourceName: string, columns: readonly string[]): Promise<void>;
+  /**
+   * Deletes from `name` the keys the source (its filter applied) no longer has: key ranges compared by
+   * count and checksum of their keys on both sides, keys read only where a range differs. Answers the
+   * rows deleted and how many keys were compared.
+   */
+  deleteGone(source: CopySource, target: CopyTarget, table: CopyTable, name: string, signal: AbortSignal): Promise<{ deleted: number; ranges: number; differing: number }>;
 }

@@ -53,6 +53,8 @@ export interface TableProgress {
   readonly finished_at_ms: number | null;
   readonly verified?: boolean | null;
   readonly error?: { readonly code: string; readonly message: string } | null;
+  /** The incremental cursor, once the copy chose it. */
+  readonly cursor_column?: string | null;
 }
 
 export interface ProgressReport {
@@ -378,6 +380,7 @@ async function writeTableProgress(trx: Trx, jobId: string, tables: readonly Tabl
         started_at_ms: t.started_at_ms, finished_at_ms: t.finished_at_ms,
         ...(t.verified === undefined ? {} : { verified: t.verified === null ? null : t.verified ? 1 : 0 }),
         ...(t.error === undefined ? {} : { error_code: t.error?.code ?? null, error_message: t.error?.message ?? null }),
+        ...(t.cursor_column === undefined ? {} : { cursor_column: t.cursor_column }),
       })
       .where('job_id', '=', jobId)
       .where('target_table', '=', t.target_table)

@@ -6,6 +6,8 @@ export interface JobTableView {
   readonly source_table: string;
   readonly target_table: string;
   readonly mode: string;
+  /** The incremental cursor the copy used (configured or detected); null for a full copy. */
+  readonly cursor_column: string | null;
   readonly status: string;
   readonly total_rows: number;
   readonly processed_rows: number;
@@ -54,6 +56,7 @@ export function toJobTableView(row: JobTableRow): JobTableView {
     source_table: row.source_table,
     target_table: row.target_table,
     mode: row.mode,
+    cursor_column: row.cursor_column,
     status: row.status,
     total_rows: row.total_rows,
     processed_rows: row.processed_rows,

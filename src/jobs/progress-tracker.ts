@@ -34,6 +34,11 @@ export class ProgressTracker {
     this.event('table:started', 'info', `table ${table} started`, table);
   }
 
+  /** The incremental cursor the table is copied by (shown in the job's table results). */
+  tableCursor(table: string, column: string): void {
+    this.#get(table).cursor_column = column;
+  }
+
   /** Absolute counts so far for this table (not deltas: a resumed attempt starts from its checkpoint). */
   tableProgress(table: string, processedRows: number, processedBytes: number): void {
     const t = this.#get(table);

@@ -2,7 +2,10 @@ import type { SyncOptions } from '../catalog/sync-config-input.js';
 import { redactedUrl } from '../domain/connection-url.js';
 import type { ConnectionSpec } from '../domain/connection-url.js';
 import { DbfError, toDbfError } from '../domain/errors.js';
-import type { CopySource, CopyTable, CopyTarget } from '../engines/copy-ports.js';
+import type { ErrorCode } from '../domain/errors.js';
+import type { CopyEngine, CopySource, CopyTable, CopyTarget } from '../engines/copy-ports.js';
+import { chooseCursor } from './cursor-choice.js';
+import { describeMark, isIncrementalState, markScopeKey } from './incremental-copier.js';
 import { withCopyEnds } from './copy-ends.js';
 import { lanesForTables, mayBeSplit, objectCopierOf } from './sync-task.js';
 import type { SyncTableRequest, TableMode } from './sync-request.js';
@@ -13,7 +16,7 @@ import { foreignKeyOrder } from './table-order.js';
  * (the source's catalog, the target's tables); it never creates the target database or a table.
  */
 
-export type TableAction = 'create' | 'replace' | 'truncate and reload' | 'create (truncate strategy)';
+export type TableAction = 'create' | 'replace' | 'truncate and reload' | 'create (truncate strategy)' | 'apply changes';
 
 export interface PlannedTableView {
   readonly source_table: string;
@@ -30,8 +33,12 @@ export interface PlannedTableView {
   readonly row_estimate: number;
   readonly size_bytes: number;
   readonly where_clause: string | null;
+  /** An incremental table's cursor: the configured or detected column it follows. */
+  readonly cursor: { readonly column: string; readonly how: 'configured' | 'detected'; readonly indexed: boolean } | null;
+  /** What an incremental run does next: a full copy (no mark yet), or the changes since its mark. */
+  readonly incremental: string | null;
   /** Set when this table will fail rather than copy (e.g. missing in the source). */
-  readonly problem: { readonly code: string; readonly message: string } | null;
+  readonly problem: { readonly code: ErrorCode; readonly message: string } | null;
 }
 
 export interface SyncPlan {
@@ -59,6 +66,11 @@ export interface PlanInput {
   readonly order: 'foreign_keys' | 'as_given';
   readonly exclude?: readonly string[];
   readonly mode?: TableMode;
+  /** Per source table: a row filter (`--where`) and a cursor (`--cursor`), for every-table plans too. */
+  readonly filters?: Readonly<Record<string, string>>;
+  readonly cursors?: Readonly<Record<string, string>>;
+  /** The stored mark of a table (incremental), to say what its next run does. */
+  readonly loadMark?: (scopeKey: string) => Promise<unknown>;
   readonly options: SyncOptions;
   readonly timeoutMs: number;
 }
@@ -66,13 +78,13 @@ export interface PlanInput {
 export function planSync(input: PlanInput): Promise<SyncPlan> {
   return withCopyEnds(input, async ({ engine, source, target }) => {
     const exists = await target.databaseExists();
-    const mappings = input.tables ?? (await allTables(source, input.exclude ?? [], input.mode ?? 'full'));
+    const mappings = withOverrides(input.tables ?? (await allTables(source, input.exclude ?? [], input.mode ?? 'full')), input);
     const tables: PlannedTableView[] = [];
     // What each table's foreign keys point at, kept from its description (ordering needs no second look).
     const references = new Map<string, readonly string[]>();
     const onServer = engine.serverSide?.sameServer(source, target) === true;
     const described: Array<CopyTable | null> = [];
-    for (const mapping of mappings) tables.push(await planTable(source, target, exists, mapping, input.options, onServer, references, described));
+    for (const mapping of mappings) tables.push(await planTable({ engine, source, target, databaseExists: exists, options: input.options, onServer, references, described, input }, mapping));
     const lanes = lanesForTables(engine, described.filter((t) => t !== null), input.options);
     for (const [i, table] of described.entries()) {
       const view = tables[i];
@@ -106,27 +118,69 @@ async function allTables(source: CopySource, exclude: readonly string[], mode: T
   return names.filter((name) => !exclude.includes(name)).map((name) => ({ source_table: name, target_table: name, mode, where_clause: null, cursor_column: null }));
 }
 
-async function planTable(
-  source: CopySource, target: CopyTarget, databaseExists: boolean, mapping: SyncTableRequest, options: SyncOptions, onServer: boolean,
-  references: Map<string, readonly string[]>, described: Array<CopyTable | null>,
-): Promise<PlannedTableView> {
+interface PlanContext {
+  readonly engine: CopyEngine;
+  readonly source: CopySource;
+  readonly target: CopyTarget;
+  readonly databaseExists: boolean;
+  readonly options: SyncOptions;
+  readonly onServer: boolean;
+  readonly references: Map<string, readonly string[]>;
+  readonly described: Array<CopyTable | null>;
+  readonly input: PlanInput;
+}
+
+async function planTable(ctx: PlanContext, mapping: SyncTableRequest): Promise<PlannedTableView> {
+  const { source, target, options, onServer } = ctx;
   const base = { source_table: mapping.source_table, target_table: mapping.target_table, mode: mapping.mode, where_clause: mapping.where_clause };
   try {
-    const table = await source.table(mapping.source_table);
-    described.push(table);
-    references.set(mapping.source_table, table.references);
+    const described = { ...(await source.table(mapping.source_table)), filter: mapping.where_clause };
+    if (mapping.where_clause !== null) {
+      if (!ctx.engine.rowFilters) throw new DbfError('DBF_NOT_IMPLEMENTED', `${mapping.target_table}: row filters (where_clause) on this engine have not landed yet (MySQL/MariaDB have)`);
+      await source.checkFilter(described, mapping.where_clause);
+    }
+    const table = described;
+    ctx.described.push(table);
+    ctx.references.set(mapping.source_table, table.references);
     const ddl = await source.createStatement(mapping.source_table);
-    const exists = databaseExists && (await target.tableExists(mapping.target_table));
+    const exists = ctx.databaseExists && (await target.tableExists(mapping.target_table));
     const action: TableAction = options.strategy === 'swap' ? (exists ? 'replace' : 'create') : exists ? 'truncate and reload' : 'create (truncate strategy)';
     const keyed = table.primaryKey.length > 0;
     const chunking = onServer
       ? keyed ? `same server: INSERT … SELECT in keyset chunks over (${table.primaryKey.join(', ')})` : 'same server: one INSERT … SELECT (no primary key)'
       : keyed ? `keyset chunks over (${table.primaryKey.join(', ')})` : 'whole table in one consistent read (no primary key)';
-    return { ...base, action, ddl, primary_key: table.primaryKey, chunking, parts: 1, row_estimate: table.rowEstimate, size_bytes: table.sizeBytes, problem: null };
+    const incremental = mapping.mode === 'incremental' ? await planIncremental(ctx, mapping, table, exists) : { cursor: null, incremental: null, resumes: false };
+    return { ...base, action: incremental.resumes ? 'apply changes' : action, ddl, primary_key: table.primaryKey, chunking, parts: 1, row_estimate: table.rowEstimate, size_bytes: table.sizeBytes, ...incremental, problem: null };
   } catch (error) {
     const failure = toDbfError(error);
-    if (failure.code !== 'DBF_TABLE_NOT_FOUND') throw failure;
-    described.push(null);
-    return { ...base, action: 'create', ddl: '', primary_key: [], chunking: '', parts: 1, row_estimate: 0, size_bytes: 0, problem: { code: failure.code, message: failure.message } };
+    if (!['DBF_TABLE_NOT_FOUND', 'DBF_NO_CURSOR', 'DBF_INVALID_FILTER', 'DBF_NOT_IMPLEMENTED'].includes(failure.code)) throw failure;
+    ctx.described.push(null);
+    return { ...base, action: 'create', ddl: '', primary_key: [], chunking: '', parts: 1, row_estimate: 0, size_bytes: 0, cursor: null, incremental: null, problem: { code: failure.code, message: failure.message } };
   }
+}
+
+/** The cursor an incremental table follows, and whether its next run copies it in full or its changes since the mark. */
+async function planIncremental(ctx: PlanContext, mapping: SyncTableRequest, table: CopyTable, exists: boolean): Promise<Pick<PlannedTableView, 'cursor' | 'incremental'> & { resumes: boolean }> {
+  if (!ctx.engine.changes) throw new DbfError('DBF_NOT_IMPLEMENTED', `${mapping.target_table}: incremental sync on this engine has not landed yet (MySQL/MariaDB have; use sync_mode full)`);
+  if (table.primaryKey.length === 0) throw new DbfError('DBF_NO_CURSOR', `${mapping.source_table} has no primary key: an incremental sync upserts by key, so copy it in full mode`);
+  const chosen = chooseCursor(mapping.source_table, await ctx.engine.changes.cursorCandidates(ctx.source, table), mapping.cursor_column);
+  const cursor = { column: chosen.cursor.column, how: chosen.how, indexed: chosen.cursor.indexed };
+  const saved = await ctx.input.loadMark?.(markScopeKey(ctx.input.source, ctx.input.target, mapping));
+  const state = isIncrementalState(saved) && saved.cursor === cursor.column ? saved : null;
+  const overlap = chosen.cursor.kind === 'temporal' && ctx.options.overlap_seconds > 0 ? `, re-reading ${ctx.options.overlap_seconds} s below it` : '';
+  const deletes = ctx.options.detect_deletes ? '; deletes detected by comparing key ranges' : '';
+  const next = state !== null && exists
+    ? `changes since ${describeMark(state.mark)}${overlap}, upserted (${ctx.options.conflict_resolution})${deletes}`
+    : `full copy (no mark yet), then changes of ${cursor.column}`;
+  return { cursor, incremental: next, resumes: state !== null && exists };
+}
+
+/** `--where` and `--cursor` of a one-shot sync, laid over its tables (naming a table it does not copy is an error). */
+function withOverrides(mappings: readonly SyncTableRequest[], input: PlanInput): SyncTableRequest[] {
+  const names = new Set(mappings.map((m) => m.source_table));
+  for (const [flag, given] of [['--where', input.filters], ['--cursor', input.cursors]] as const) {
+    const unknown = Object.keys(given ?? {}).filter((name) => !names.has(name));
+    if (unknown.length > 0) throw new DbfError('DBF_TABLE_NOT_FOUND', `${flag} names tables this sync does not copy: ${unknown.join(', ')}`);
+  }
+  return mappings.map((m) => ({ ...m, where_clause: input.filters?.[m.source_table] ?? m.where_clause, cursor_column: input.cursors?.[m.source_table] ?? m.cursor_column }));
 }

@@ -41,6 +41,9 @@ export interface OneShotInput {
   readonly tables?: readonly string[];
   readonly exclude?: readonly string[];
   readonly mode?: TableMode;
+  /** Per source table: a row filter (`--where TABLE:CONDITION`) and an incremental cursor (`--cursor TABLE:COLUMN`). */
+  readonly filters?: Readonly<Record<string, string>>;
+  readonly cursors?: Readonly<Record<string, string>>;
   readonly options: SyncOptions;
 }
 
@@ -66,10 +69,11 @@ export class SyncService {
   /** Plans, then enqueues the job (409 if another active job writes one of its target tables). */
   async startOneShot(input: OneShotInput, trigger: JobTrigger): Promise<{ plan: SyncPlan; job: JobView }> {
     const { plan, source, target } = await this.#planOneShot(input);
-    const missing = plan.tables.filter((t) => t.problem !== null);
-    if (missing.length > 0) throw new DbfError('DBF_TABLE_NOT_FOUND', missing.map((t) => t.problem?.message ?? t.source_table).join('; '));
+    const problems = plan.tables.filter((t) => t.problem !== null);
+    const [first] = problems;
+    if (first?.problem) throw new DbfError(first.problem.code, problems.map((t) => t.problem?.message ?? t.source_table).join('; '));
     if (plan.tables.length === 0) throw new DbfError('DBF_INVALID_INPUT', `the source ${plan.source} has no tables to copy`);
-    const tables: SyncTableRequest[] = plan.tables.map((t) => ({ source_table: t.source_table, target_table: t.target_table, mode: t.mode, where_clause: t.where_clause, cursor_column: null }));
+    const tables: SyncTableRequest[] = plan.tables.map((t) => ({ source_table: t.source_table, target_table: t.target_table, mode: t.mode, where_clause: t.where_clause, cursor_column: input.cursors?.[t.source_table] ?? null }));
     const spec: OneShotSpec = {
       oneshot: {
         source: { display: plan.source, sealed: sealSpec(this.deps.secrets, source) },
@@ -96,7 +100,7 @@ export class SyncService {
     const config = await this.deps.configs.get(ref);
     const source = atDatabase(await this.deps.connections.resolveSpec(config.source_connection_id), config.source_database);
     const target = atDatabase(await this.deps.connections.resolveSpec(config.target_connection_id), config.target_database ?? config.source_database);
-    return planSync({ source, target, tables: tablesOfConfig(config), order: 'as_given', options: config.options, timeoutMs: this.deps.connectTimeoutMs });
+    return planSync({ source, target, tables: tablesOfConfig(config), order: 'as_given', options: config.options, timeoutMs: this.deps.connectTimeoutMs, loadMark: (key) => this.deps.store.loadCheckpoint(key) });
   }
 
   async verify(input: Pick<OneShotInput, 'from' | 'to' | 'tables'>): Promise<VerifyReport> {
@@ -107,7 +111,11 @@ export class SyncService {
   /** A one-shot sync's plan: every table (or the named ones) of the source, parents first. */
   async #planOneShot(input: OneShotInput): Promise<{ plan: SyncPlan; source: ConnectionSpec; target: ConnectionSpec }> {
     const { source, target } = await this.#endpoints(input);
-    const plan = await planSync({ source, target, tables: this.#explicitTables(input), exclude: input.exclude ?? [], mode: input.mode ?? 'full', order: 'foreign_keys', options: input.options, timeoutMs: this.deps.connectTimeoutMs });
+    const plan = await planSync({
+      source, target, tables: this.#explicitTables(input), exclude: input.exclude ?? [], mode: input.mode ?? 'full', order: 'foreign_keys', options: input.options,
+      timeoutMs: this.deps.connectTimeoutMs, ...(input.filters ? { filters: input.filters } : {}), ...(input.cursors ? { cursors: input.cursors } : {}),
+      loadMark: (key) => this.deps.store.loadCheckpoint(key),
+    });
     return { plan, source, target };
   }
 

@@ -2,13 +2,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { availableParallelism } from 'node:os';
 import { DbfError, toDbfError } from '../domain/errors.js';
 import { copyEngineFor } from '../engines/copy-registry.js';
-import type { CopyEngine, CopySource, CopyTable, CopyTarget, ObjectCopier } from '../engines/copy-ports.js';
+import type { ChangeCopier, CopyEngine, CopySource, CopyTable, CopyTarget, CursorCandidate, ObjectCopier } from '../engines/copy-ports.js';
 import type { JobRow } from '../store/schema.js';
 import type { SyncOptions } from '../catalog/sync-config-input.js';
 import type { Task, TaskContext } from '../jobs/task.js';
 import type { SyncRequest, SyncTableRequest } from './sync-request.js';
 import { DEFAULT_SPLIT_MIN_ROWS, TableCopier } from './table-copier.js';
 import { WorkQueue } from './work-queue.js';
+import { chooseCursor } from './cursor-choice.js';
+import { describeMark, IncrementalCopier, isIncrementalState, markScopeKey } from './incremental-copier.js';
 import type { TablePart } from './table-copier.js';
 
 export interface SyncTaskDeps {
@@ -26,8 +28,18 @@ interface Lane {
 
 interface PlannedTable {
   readonly mapping: SyncTableRequest;
+  /** Described by the engine, with the mapping's row filter. */
   readonly table: CopyTable;
   readonly ddl: string;
+  /** An incremental table's cursor (configured or detected). */
+  readonly cursor: CursorCandidate | null;
+}
+
+/** What a table step's retries need of the copier (full or incremental). */
+interface TableStep {
+  readonly mapping: SyncTableRequest;
+  readonly failed: boolean;
+  abandon(error: DbfError, lane: Lane): Promise<DbfError | null>;
 }
 
 /** What a lane takes next: a table to start, or a part of a started table (taken first). */
@@ -42,6 +54,8 @@ interface RunState {
   readonly lanes: number;
   /** Source sessions of split tables' parts, interrupted with the lanes on cancel. */
   readonly extraSessions: Set<CopySource>;
+  /** What a table's first (full) incremental run records once it is in place: its mark. */
+  readonly onCompleted: WeakMap<TableCopier, () => Promise<void>>;
 }
 
 /** Retries of a table after a transient error (lost connection, deadlock), resuming from its checkpoint. */
@@ -85,14 +99,14 @@ export class SyncTask implements Task {
         if (outcome === 'created') context.log('info', `created the target database (${target.describe()})`);
       });
       lanes.push(first);
-      const planned = await this.#plan(first.source, request, context);
+      const planned = await this.#plan(engine, first.source, request, context);
       const todo = planned.filter((p) => context.tables.find((t) => t.target_table === p.mapping.target_table)?.status !== 'completed');
       const wanted = lanesFor(engine, todo, request);
       while (lanes.length < wanted) {
         context.signal.throwIfAborted();
         lanes.push(await this.#openLane(engine, request));
       }
-      const run: RunState = { engine, request, context, work: new WorkQueue<Work>(todo.map((p) => ({ kind: 'table', planned: p }))), lanes: lanes.length, extraSessions };
+      const run: RunState = { engine, request, context, work: new WorkQueue<Work>(todo.map((p) => ({ kind: 'table', planned: p }))), lanes: lanes.length, extraSessions, onCompleted: new WeakMap() };
       await Promise.all(lanes.map((lane) => this.#drain(lane, run)));
       if (request.options.objects) await copyObjects(engine, first, planned.map((p) => p.mapping), context);
     } finally {
@@ -117,22 +131,33 @@ export class SyncTask implements Task {
     }
   }
 
-  /** Describes every table (a missing one fails alone), in the order the job copies them. */
-  async #plan(source: CopySource, request: SyncRequest, context: TaskContext): Promise<PlannedTable[]> {
+  /**
+   * Describes every table, in the order the job copies them, with its row filter and (incremental) its
+   * cursor. A table that cannot be copied (missing, no cursor, a capability the engine lacks) fails
+   * alone; the others go on.
+   */
+  async #plan(engine: CopyEngine, source: CopySource, request: SyncRequest, context: TaskContext): Promise<PlannedTable[]> {
     const planned: PlannedTable[] = [];
     for (const mapping of request.tables) {
       context.signal.throwIfAborted();
-      const refusal = unsupported(mapping);
-      if (refusal) {
-        context.progress.tableFailed(mapping.target_table, { code: refusal.code, message: refusal.message });
-        continue;
-      }
       try {
-        const table = await source.table(mapping.source_table);
-        planned.push({ mapping, table, ddl: await source.createStatement(mapping.source_table) });
+        refuseUnsupported(engine, mapping);
+        const described = await source.table(mapping.source_table);
+        const table = { ...described, filter: mapping.where_clause };
+        if (mapping.where_clause !== null) await source.checkFilter(table, mapping.where_clause);
+        let cursor: CursorCandidate | null = null;
+        if (mapping.mode === 'incremental') {
+          const changes = changesOf(engine, mapping);
+          const chosen = chooseCursor(mapping.source_table, await changes.cursorCandidates(source, table), mapping.cursor_column);
+          if (table.primaryKey.length === 0) throw new DbfError('DBF_NO_CURSOR', `${mapping.source_table} has no primary key: an incremental sync upserts by key, so copy it in full mode`);
+          cursor = chosen.cursor;
+          context.progress.tableCursor(mapping.target_table, cursor.column);
+          if (chosen.how === 'detected') context.log('info', `${mapping.target_table}: following ${cursor.column} (detected${cursor.indexed ? '' : '; it has no index, so every run sorts the table'})`, { table: mapping.target_table });
+        }
+        planned.push({ mapping, table, ddl: await source.createStatement(mapping.source_table), cursor });
       } catch (error) {
         const failure = toDbfError(error);
-        if (failure.code !== 'DBF_TABLE_NOT_FOUND') throw failure;
+        if (!['DBF_TABLE_NOT_FOUND', 'DBF_NO_CURSOR', 'DBF_INVALID_FILTER', 'DBF_NOT_IMPLEMENTED'].includes(failure.code)) throw failure;
         context.progress.tableFailed(mapping.target_table, { code: failure.code, message: failure.message });
       }
     }
@@ -154,6 +179,12 @@ export class SyncTask implements Task {
   async #startTable(lane: Lane, planned: PlannedTable, run: RunState): Promise<void> {
     const { engine, request, context } = run;
     context.progress.tableStarted(planned.mapping.target_table, planned.table.rowEstimate);
+    let afterFull: (() => Promise<void>) | null = null;
+    if (planned.cursor !== null) {
+      const started = await this.#startIncremental(lane, planned, planned.cursor, run);
+      if (started === 'done') return;
+      afterFull = started;
+    }
     const copier = new TableCopier(
       {
         engine, task: context, options: request.options, parts: run.lanes, extraSessions: run.extraSessions, now: this.deps.now,
@@ -161,12 +192,43 @@ export class SyncTask implements Task {
       },
       planned.table, planned.mapping, planned.ddl,
     );
+    if (afterFull !== null) run.onCompleted.set(copier, afterFull);
     const parts = await this.#withRetries(lane, copier, run, () => copier.prepare(lane));
     if (parts === undefined) return;
     const [first, ...others] = parts;
     run.work.pushFront(others.map((part): Work => ({ kind: 'part', copier, part })));
     if (first === undefined) await this.#finish(lane, copier, run);
     else await this.#copyPart(lane, copier, first, run);
+  }
+
+  /**
+   * An incremental table with a mark (and its target table in place) copies its changes here; one
+   * without is copied in full first, and answers what records its mark afterwards: the newest
+   * position read before the copy (rows newer than it are copied again by the next run, harmlessly).
+   */
+  async #startIncremental(lane: Lane, planned: PlannedTable, cursor: CursorCandidate, run: RunState): Promise<'done' | (() => Promise<void>)> {
+    const { engine, request, context } = run;
+    const { mapping } = planned;
+    const changes = changesOf(engine, mapping);
+    const scope = markScopeKey(request.source, request.target, mapping);
+    const saved = await context.loadCheckpoint(scope);
+    const state = isIncrementalState(saved) && saved.cursor === cursor.column ? saved : null;
+    if (state !== null && (await lane.target.tableExists(mapping.target_table))) {
+      const copier = new IncrementalCopier(
+        { changes, task: context, options: request.options, overlapSeconds: request.options.overlap_seconds, detectDeletes: request.options.detect_deletes, now: this.deps.now },
+        planned.table, mapping, planned.ddl, cursor, scope, state,
+      );
+      const step: TableStep = { mapping, failed: false, abandon: async (error) => error };
+      const result = await this.#withRetries(lane, step, run, () => copier.run(lane));
+      if (result !== undefined) {
+        context.progress.tableProgress(mapping.target_table, result.rows, result.bytes);
+        context.progress.tableCompleted(mapping.target_table, result.verified);
+      }
+      return 'done';
+    }
+    const mark = await this.#withRetries(lane, { mapping, failed: false, abandon: async (error) => error }, run, () => changes.newestMark(lane.source, planned.table, cursor));
+    context.log('info', `${mapping.target_table}: no mark yet${saved !== undefined && saved !== null && state === null ? ' for this cursor' : ''}: copying it in full, then following ${cursor.column} from ${describeMark(mark ?? null)}`, { table: mapping.target_table });
+    return () => context.saveCheckpoint(scope, mapping.target_table, { cursor: cursor.column, mark: mark ?? null, saved_at: new Date(this.deps.now()).toISOString() });
   }
 
   async #copyPart(lane: Lane, copier: TableCopier, part: TablePart, run: RunState): Promise<void> {
@@ -178,6 +240,11 @@ export class SyncTask implements Task {
   async #finish(lane: Lane, copier: TableCopier, run: RunState): Promise<void> {
     const result = await this.#withRetries(lane, copier, run, () => copier.finish(lane));
     if (result === undefined) return;
+    // Outside the retries: the table is swapped in, so a failure here costs only the mark (the next
+    // run copies the table in full again), never a second swap.
+    await run.onCompleted.get(copier)?.().catch((error: unknown) => {
+      run.context.log('warn', `${copier.mapping.target_table}: its mark could not be saved (${toDbfError(error).message}); the next incremental run copies it in full again`, { table: copier.mapping.target_table });
+    });
     const name = copier.mapping.target_table;
     run.context.progress.tableProgress(name, result.rows, result.bytes);
     run.context.progress.tableCompleted(name, result.verified);
@@ -190,7 +257,7 @@ export class SyncTask implements Task {
    * the retries, not the job. Answers undefined when the table failed (reported once, by the last of
    * its parts to stop).
    */
-  async #withRetries<T>(lane: Lane, copier: TableCopier, run: RunState, step: () => Promise<T>): Promise<T | undefined> {
+  async #withRetries<T>(lane: Lane, copier: TableStep, run: RunState, step: () => Promise<T>): Promise<T | undefined> {
     const { engine, request, context } = run;
     const name = copier.mapping.target_table;
     let reopen = false;
@@ -268,9 +335,13 @@ export function objectCopierOf(engine: CopyEngine, server: string): ObjectCopier
   return engine.objects;
 }
 
-/** Table modes and options this copy engine does not do yet: the table fails with a clear error. */
-function unsupported(mapping: SyncTableRequest): DbfError | null {
-  if (mapping.mode === 'incremental') return new DbfError('DBF_NOT_IMPLEMENTED', `${mapping.target_table}: incremental sync has not landed yet (use sync_mode full)`);
-  if (mapping.where_clause !== null) return new DbfError('DBF_NOT_IMPLEMENTED', `${mapping.target_table}: row filters (where_clause) in copies have not landed yet`);
-  return null;
+/** A table the engine cannot copy as asked fails with a clear error (the others go on). */
+function refuseUnsupported(engine: CopyEngine, mapping: SyncTableRequest): void {
+  if (mapping.where_clause !== null && !engine.rowFilters) throw new DbfError('DBF_NOT_IMPLEMENTED', `${mapping.target_table}: row filters (where_clause) on this engine have not landed yet (MySQL/MariaDB have)`);
+  if (mapping.mode === 'incremental') changesOf(engine, mapping);
+}
+
+function changesOf(engine: CopyEngine, mapping: SyncTableRequest): ChangeCopier {
+  if (!engine.changes) throw new DbfError('DBF_NOT_IMPLEMENTED', `${mapping.target_table}: incremental sync on this engine has not landed yet (MySQL/MariaDB have; use sync_mode full)`);
+  return engine.changes;
 }

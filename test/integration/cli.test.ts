@@ -94,14 +94,17 @@ describe('CLI', () => {
     assert.match(missing.stderr, /missing required argument 'url'/);
   });
 
-  it('a flag whose capability has not landed exits 2 with DBF_NOT_IMPLEMENTED naming it', async () => {
-    const result = await cli('sync', '--from', 'sqlite:a.db', '--to', 'sqlite:b.db', '--where', 'a:id > 1');
-    assert.equal(result.exitCode, 2);
-    assert.equal(result.stdout, '');
-    assert.equal(result.stderr, 'error DBF_NOT_IMPLEMENTED: --where has not landed yet: full copies of tables have\n');
-    const json = await cli('sync', '--from', 'sqlite:a.db', '--to', 'sqlite:b.db', '--detect-deletes', '--json');
-    assert.equal(json.exitCode, 2);
-    assert.equal(JSON.parse(json.stdout).error.code, 'DBF_NOT_IMPLEMENTED');
+  it('malformed incremental and filter flags exit 2 with DBF_USAGE before anything runs', async () => {
+    const where = await cli('sync', '--from', 'sqlite:a.db', '--to', 'sqlite:b.db', '--where', 'id > 1');
+    assert.equal(where.exitCode, 2);
+    assert.equal(where.stdout, '');
+    assert.equal(where.stderr, 'error DBF_USAGE: --where takes TABLE:CONDITION, not "id > 1"\n');
+    const deletes = await cli('sync', '--from', 'sqlite:a.db', '--to', 'sqlite:b.db', '--detect-deletes', '--json');
+    assert.equal(deletes.exitCode, 2);
+    assert.equal(JSON.parse(deletes.stdout).error.code, 'DBF_USAGE');
+    const overlap = await cli('sync', '--from', 'sqlite:a.db', '--to', 'sqlite:b.db', '--mode', 'incremental', '--overlap', '-5');
+    assert.equal(overlap.exitCode, 2);
+    assert.match(overlap.stderr, /^error DBF_USAGE: .*overlap_seconds/);
   });
 
   it('conn add / ls / test / tables / rm, with exit codes', async () => {

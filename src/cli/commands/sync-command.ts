@@ -6,6 +6,7 @@ import { isTerminal } from '../../domain/job.js';
 import { parseInput } from '../../domain/validation.js';
 import type { JobView } from '../../jobs/job-view.js';
 import type { SyncPlan } from '../../sync/sync-planner.js';
+import type { TableMode } from '../../sync/sync-request.js';
 import type { VerifyReport } from '../../sync/verifier.js';
 import type { CliContext } from '../context.js';
 import { ExitError } from '../io.js';
@@ -25,7 +26,7 @@ interface SyncFlags {
   mode: string;
   strategy: string;
   where?: string[];
-  cursor?: string;
+  cursor?: string[];
   detectDeletes?: boolean;
   overlap: string;
   concurrency?: string;
@@ -37,20 +38,43 @@ interface SyncFlags {
 const list = (text: string | undefined): string[] | undefined => text?.split(',').map((s) => s.trim()).filter((s) => s !== '');
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
-/** Flags of product.md whose capability has not landed: refused by name rather than ignored. */
-function refuseNotLanded(flags: SyncFlags): void {
-  const missing: string[] = [];
-  if (flags.mode === 'incremental') missing.push('--mode incremental');
-  if (flags.where !== undefined) missing.push('--where');
-  if (flags.cursor !== undefined) missing.push('--cursor');
-  if (flags.detectDeletes === true) missing.push('--detect-deletes');
-  if (missing.length > 0) throw new DbfError('DBF_NOT_IMPLEMENTED', `${missing.join(', ')} ${missing.length === 1 ? 'has' : 'have'} not landed yet: full copies of tables have`);
-  if (flags.mode !== 'full') throw new DbfError('DBF_USAGE', `--mode must be full or incremental, not "${flags.mode}"`);
+/** `TABLE:VALUE` flags (`--where`, `--cursor`) as a map by table; a table named twice is an error. */
+function perTable(flag: string, values: readonly string[] | undefined): Record<string, string> | undefined {
+  if (values === undefined) return undefined;
+  const out: Record<string, string> = {};
+  for (const value of values) {
+    const at = value.indexOf(':');
+    const table = value.slice(0, at).trim();
+    const rest = value.slice(at + 1).trim();
+    if (at <= 0 || rest === '') throw new DbfError('DBF_USAGE', `${flag} takes TABLE:${flag === '--where' ? 'CONDITION' : 'COLUMN'}, not "${value}"`);
+    if (table in out) throw new DbfError('DBF_USAGE', `${flag} names ${table} twice`);
+    out[table] = rest;
+  }
+  return out;
+}
+
+function modeOf(flags: SyncFlags): TableMode {
+  if (flags.mode !== 'full' && flags.mode !== 'incremental') throw new DbfError('DBF_USAGE', `--mode must be full or incremental, not "${flags.mode}"`);
+  if (flags.mode === 'full' && (flags.cursor !== undefined || flags.detectDeletes === true)) throw new DbfError('DBF_USAGE', '--cursor and --detect-deletes are for --mode incremental');
+  return flags.mode;
 }
 
 function optionsOf(flags: SyncFlags) {
   const concurrency = flags.concurrency === undefined ? null : Number(flags.concurrency);
-  return parseInput(syncOptionsSchema, { strategy: flags.strategy, verify: flags.verify, max_concurrency: concurrency, objects: flags.objects === true }, 'DBF_USAGE', 'sync options');
+  const overlap = Number(flags.overlap);
+  return parseInput(
+    syncOptionsSchema,
+    { strategy: flags.strategy, verify: flags.verify, max_concurrency: concurrency, objects: flags.objects === true, overlap_seconds: overlap, detect_deletes: flags.detectDeletes === true },
+    'DBF_USAGE',
+    'sync options',
+  );
+}
+
+/** ', verified' when every table was; else says which were not (an incremental run without delete detection is not). */
+function verifiedNote(job: JobView): string {
+  const unverified = job.tables.filter((t) => t.verified !== true).map((t) => t.target_table);
+  if (unverified.length === 0) return ', verified';
+  return unverified.length === job.tables.length ? ', not verified' : `, verified but for ${unverified.join(', ')}`;
 }
 
 export function renderPlan(plan: SyncPlan): string {
@@ -60,7 +84,12 @@ export function renderPlan(plan: SyncPlan): string {
     `copy   strategy ${plan.strategy}, ${plan.verify ? 'verified' : 'not verified'}, ${plan.lanes} table${plan.lanes === 1 ? '' : 's'} at a time`,
     '',
   ].join('\n');
-  const rows = plan.tables.map((t, i) => [i + 1, t.source_table === t.target_table ? t.source_table : `${t.source_table} → ${t.target_table}`, t.problem?.message ?? t.action, formatCount(t.row_estimate), formatBytes(t.size_bytes), t.chunking]);
+  const read = (t: SyncPlan['tables'][number]): string => {
+    const parts = [t.incremental === null ? t.chunking : `incremental on ${t.cursor?.column ?? '?'} (${t.cursor?.how ?? ''}${t.cursor?.indexed === false ? ', not indexed' : ''}): ${t.incremental}`];
+    if (t.where_clause !== null) parts.push(`where ${t.where_clause}`);
+    return parts.join('; ');
+  };
+  const rows = plan.tables.map((t, i) => [i + 1, t.source_table === t.target_table ? t.source_table : `${t.source_table} → ${t.target_table}`, t.problem?.message ?? t.action, formatCount(t.row_estimate), formatBytes(t.size_bytes), read(t)]);
   const objects = plan.objects === null ? '' : `\nthen ${plan.objects.length} objects: ${plan.objects.map((o) => `${o.kind} ${o.name}`).join(', ')}\n`;
   return `${head}\n${renderTable(['#', 'table', 'action', 'rows (est.)', 'size', 'read'], rows)}\n${objects}\n${plan.tables.length} tables, about ${formatCount(plan.total_rows)} rows, ${formatBytes(plan.total_bytes)}. Nothing was changed (dry run).\n`;
 }
@@ -109,7 +138,7 @@ export function registerSyncCommands(program: Command, action: CliAction): void 
     .option('--mode <mode>', 'full or incremental', 'full')
     .option('--strategy <strategy>', 'swap (shadow table + atomic rename) or truncate', 'swap')
     .option('--where <table:condition>', 'row filter for one table (repeatable)', collect)
-    .option('--cursor <table:column>', 'incremental cursor column')
+    .option('--cursor <table:column>', 'incremental cursor column of one table (repeatable; default: detected)', collect)
     .option('--detect-deletes', 'incremental: delete target rows gone from the source')
     .option('--overlap <seconds>', 'incremental: re-read window for late commits', '300')
     .option('--concurrency <n>', 'tables copied at once (default: as many as this machine gains from)')
@@ -119,11 +148,14 @@ export function registerSyncCommands(program: Command, action: CliAction): void 
     .option('--dry-run', 'print the plan and change nothing')
     .action(
       action(async (ctx, _args, flags: SyncFlags) => {
-        refuseNotLanded(flags);
+        const mode = modeOf(flags);
+        const filters = perTable('--where', flags.where);
+        const cursors = perTable('--cursor', flags.cursor);
+        const options = optionsOf(flags);
         const runtime = await ctx.runtime();
         const tables = list(flags.tables);
         const exclude = list(flags.exclude);
-        const input = { from: flags.from, to: flags.to, options: optionsOf(flags), ...(tables ? { tables } : {}), ...(exclude ? { exclude } : {}) };
+        const input = { from: flags.from, to: flags.to, mode, options, ...(tables ? { tables } : {}), ...(exclude ? { exclude } : {}), ...(filters ? { filters } : {}), ...(cursors ? { cursors } : {}) };
         if (flags.dryRun === true) {
           const plan = await runtime.sync.planOneShot(input);
           if (ctx.json) return printJson(ctx.io, plan);
@@ -135,7 +167,7 @@ export function registerSyncCommands(program: Command, action: CliAction): void 
         const done = await followCopy(ctx, runtime, job);
         if (done.status !== 'completed') failWithJob(ctx, done, ctx.json);
         if (ctx.json) return void ctx.io.stdout.write(`${JSON.stringify({ type: 'result', success: true, data: done })}\n`);
-        ctx.say(`job ${done.id} completed in ${formatDuration(done.duration_ms)}: ${done.completed_tables}/${done.total_tables} tables, ${formatCount(done.processed_rows)} rows, ${formatBytes(done.processed_bytes)}${plan.verify ? ', verified' : ''}`);
+        ctx.say(`job ${done.id} completed in ${formatDuration(done.duration_ms)}: ${done.completed_tables}/${done.total_tables} tables, ${formatCount(done.processed_rows)} rows, ${formatBytes(done.processed_bytes)}${verifiedNote(done)}`);
       }),
     );
 

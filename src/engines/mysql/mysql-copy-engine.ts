@@ -1,11 +1,12 @@
 import type { ConnectionSpec } from '../../domain/connection-url.js';
 import type { CopyEngine, CopyTable, DifferingRange } from '../copy-ports.js';
-import { asMysqlSource, asMysqlTable, checksumSql, encodeKey, keyCondition, MysqlCopySource, RAW_ROWS, runChecksum } from './mysql-copy-source.js';
+import { asMysqlSource, asMysqlTable, checksumSql, encodeKey, keyRangeConditions, MysqlCopySource, RAW_ROWS, runChecksum, sourceConditions, whereOf } from './mysql-copy-source.js';
 import type { MysqlCopyTable } from './mysql-copy-source.js';
 import { asMysqlTarget, MysqlCopyTarget } from './mysql-copy-target.js';
 import { mysqlServerCopier } from './mysql-server-copy.js';
 import { mysqlObjectCopier } from './mysql-objects.js';
 import { mysqlTableSplitter } from './mysql-table-split.js';
+import { mysqlChangeCopier } from './mysql-change-copier.js';
 import { quoteIdentBinary } from './mysql-sql.js';
 
 /** Rows per range when drilling down into a table whose checksums differ. */
@@ -31,6 +32,8 @@ export const mysqlCopyEngine: CopyEngine = {
   objects: mysqlObjectCopier,
   serverSide: mysqlServerCopier,
   split: mysqlTableSplitter,
+  rowFilters: true,
+  changes: mysqlChangeCopier,
 
   async differingRanges(sourcePort, targetPort, copyTable: CopyTable, targetName): Promise<DifferingRange[]> {
     const source = asMysqlSource(sourcePort);
@@ -38,25 +41,23 @@ export const mysqlCopyEngine: CopyEngine = {
     const table = asMysqlTable(copyTable);
     const sourceName = `${quoteIdentBinary(source.database)}.${quoteIdentBinary(table.name)}`;
     const targetQualified = `${quoteIdentBinary(target.database)}.${quoteIdentBinary(targetName)}`;
+    const both = (conditions: readonly string[]): string => conditions.map((c) => `(${c})`).join(' AND ');
     if (table.primaryKey.length === 0) {
-      const [s, t] = [await runChecksum(source.connections.data, checksumSql(table, sourceName)), await runChecksum(target.connections.data, checksumSql(table, targetQualified))];
+      const [s, t] = [await runChecksum(source.connections.data, checksumSql(table, sourceName, both(sourceConditions(table, null, null)))), await runChecksum(target.connections.data, checksumSql(table, targetQualified))];
       return s.checksum === t.checksum && s.rows === t.rows ? [] : [{ range: 'whole table (no primary key)', sourceRows: s.rows, targetRows: t.rows }];
     }
     const keyColumns = table.primaryKey.map(quoteIdentBinary).join(', ');
     const differing: DifferingRange[] = [];
     let low: readonly string[] | null = null;
     for (;;) {
-      const after = low === null ? '' : ` WHERE ${keyCondition(table, low)}`;
       const [boundary] = await source.connections.data.query({
-        sql: `SELECT ${keyColumns} FROM ${sourceName}${after} ORDER BY ${keyColumns} LIMIT 1 OFFSET ${RANGE_ROWS - 1}`,
+        sql: `SELECT ${keyColumns} FROM ${sourceName}${whereOf(sourceConditions(table, low, null))} ORDER BY ${keyColumns} LIMIT 1 OFFSET ${RANGE_ROWS - 1}`,
         ...RAW_ROWS,
       });
       const [row] = boundary as unknown as Array<ReadonlyArray<Buffer | null>>;
       const high = row ? encodeKey(row, table.primaryKey.map((_, i) => i)) : null;
-      const conditions = [low === null ? null : keyCondition(table, low), high === null ? null : `NOT (${keyCondition(table, high)})`].filter((c) => c !== null);
-      const where = conditions.map((c) => `(${c})`).join(' AND ');
-      const s = await runChecksum(source.connections.data, checksumSql(table, sourceName, where));
-      const t = await runChecksum(target.connections.data, checksumSql(table, targetQualified, where));
+      const s = await runChecksum(source.connections.data, checksumSql(table, sourceName, both(sourceConditions(table, low, high))));
+      const t = await runChecksum(target.connections.data, checksumSql(table, targetQualified, both(keyRangeConditions(table, low, high))));
       if (s.checksum !== t.checksum || s.rows !== t.rows) {
         differing.push({ range: describeRange(table, low, high), sourceRows: s.rows, targetRows: t.rows });
         if (differing.length >= MAX_RANGES) return differing;

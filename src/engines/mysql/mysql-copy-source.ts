@@ -4,7 +4,9 @@ import type { ConnectionSpec } from '../../domain/connection-url.js';
 import { DbfError } from '../../domain/errors.js';
 import type { CopySource, CopyTable, KeyPosition, ReadOptions, RowBatch, TableChecksum } from '../copy-ports.js';
 import { asRows, toNumber, toText } from '../rows.js';
-import { closeCopyConnections, copyFailed, killQueries, openCopyConnections } from './mysql-copy-connection.js';
+import { closeCopyConnections, copyFailed, isTransientMysqlError, killQueries, openCopyConnections } from './mysql-copy-connection.js';
+import { driverMessage } from '../classify-connect-error.js';
+import { checkRowFilter } from '../../domain/row-filter.js';
 import type { CopyConnections } from './mysql-copy-connection.js';
 import { afterKeyCondition, keyLiteral, quoteIdent, quoteIdentBinary } from './mysql-sql.js';
 
@@ -30,7 +32,7 @@ export interface MysqlCopyTable extends CopyTable {
   readonly keyIndexes: readonly number[];
 }
 
-type RawRow = ReadonlyArray<Buffer | null>;
+export type RawRow = ReadonlyArray<Buffer | null>;
 
 /**
  * Query options that hand every value back as the server's bytes (text protocol), NULL as null:
@@ -54,11 +56,26 @@ export function keyCondition(table: MysqlCopyTable, key: KeyPosition): string {
   return afterKeyCondition(table.primaryKey.slice(0, width), literals);
 }
 
-/** The WHERE clause (with its keyword, or '') of the keys after `after` up to `until` inclusive. */
-export function keyRangeWhere(table: MysqlCopyTable, after: KeyPosition | null | undefined, until: KeyPosition | null | undefined): string {
-  if (table.primaryKey.length === 0) return '';
-  const conditions = [after ? keyCondition(table, after) : null, until ? `NOT (${keyCondition(table, until)})` : null].filter((c) => c !== null);
+/** The conditions of the keys after `after` up to `until` inclusive (none for a table without a key). */
+export function keyRangeConditions(table: MysqlCopyTable, after: KeyPosition | null | undefined, until: KeyPosition | null | undefined): string[] {
+  if (table.primaryKey.length === 0) return [];
+  return [after ? keyCondition(table, after) : null, until ? `NOT (${keyCondition(table, until)})` : null].filter((c) => c !== null);
+}
+
+/** The same on the source, where the table's row filter applies too (as latin1 code points of its UTF-8, for the binary session). */
+export function sourceConditions(table: MysqlCopyTable, after: KeyPosition | null | undefined, until: KeyPosition | null | undefined): string[] {
+  const range = keyRangeConditions(table, after, until);
+  return table.filter === null ? range : [...range, Buffer.from(table.filter, 'utf8').toString('latin1')];
+}
+
+/** ` WHERE (a) AND (b)`, or '' without conditions. */
+export function whereOf(conditions: readonly string[]): string {
   return conditions.length === 0 ? '' : ` WHERE ${conditions.map((c) => `(${c})`).join(' AND ')}`;
+}
+
+/** The WHERE clause (with its keyword, or '') of the keys after `after` up to `until` inclusive, on the target. */
+export function keyRangeWhere(table: MysqlCopyTable, after: KeyPosition | null | undefined, until: KeyPosition | null | undefined): string {
+  return whereOf(keyRangeConditions(table, after, until));
 }
 
 /**
@@ -178,7 +195,19 @@ export class MysqlCopySource implements CopySource {
       references: refs.map((r) => toText(r['ref'])).filter((r) => r !== name),
       rowEstimate: toNumber(stats[0]?.['n']) ?? 0,
       sizeBytes: toNumber(stats[0]?.['bytes']) ?? 0,
+      filter: null,
     };
+  }
+
+  /** The filter planned by the server against the table (EXPLAIN reads no row): a bad one names the server's reason. */
+  async checkFilter(copyTable: CopyTable, filter: string): Promise<void> {
+    checkRowFilter(filter);
+    try {
+      await this.connections.meta.query(`EXPLAIN SELECT 1 FROM ${quoteIdent(this.database)}.${quoteIdent(copyTable.name)} WHERE (${filter})`);
+    } catch (error) {
+      if (isTransientMysqlError(error)) throw copyFailed(error, this.connections, `checking the filter of ${copyTable.name}`);
+      throw new DbfError('DBF_INVALID_FILTER', `the filter of ${copyTable.name} is not a valid condition on it: ${driverMessage(error, this.connections.target.password)}`);
+    }
   }
 
   async createStatement(name: string): Promise<string> {
@@ -201,12 +230,22 @@ export class MysqlCopySource implements CopySource {
   async *readRows(copyTable: CopyTable, options: ReadOptions): AsyncIterable<RowBatch> {
     const table = asMysqlTable(copyTable);
     const columns = table.copied.map((c, i) => selectExpression(c, table.types[i] ?? '')).join(', ');
-    const where = keyRangeWhere(table, options.after, options.until);
+    const where = whereOf(sourceConditions(table, options.after, options.until));
     const order = table.primaryKey.length > 0 ? ` ORDER BY ${table.primaryKey.map(quoteIdentBinary).join(', ')}` : '';
-    const sql = `SELECT ${columns} FROM ${this.#qualified(table.name)}${where}${order}`;
-    // Rows are taken from the stream's buffer synchronously, a batch at a time: awaiting every row of an
-    // async iterator cost a promise per row. The buffer holds at most highWaterMark rows; past that
-    // mysql2 pauses the socket (backpressure), so memory stays bounded whatever the table size.
+    const keyed = table.primaryKey.length > 0;
+    for await (const { rows, bytes } of this.streamRows(`SELECT ${columns} FROM ${this.#qualified(table.name)}${where}${order}`, options, `reading ${table.name}`)) {
+      const last = rows[rows.length - 1];
+      yield { rows, bytes, lastKey: keyed && last !== undefined ? encodeKey(last, table.keyIndexes) : null };
+    }
+  }
+
+  /**
+   * Streams a query's rows as raw bytes in batches cut by rows and bytes, with backpressure. Rows are
+   * taken from the stream's buffer synchronously, a batch at a time: awaiting every row of an async
+   * iterator cost a promise per row. The buffer holds at most highWaterMark rows; past that mysql2
+   * pauses the socket, so memory stays bounded whatever the table size.
+   */
+  async *streamRows(sql: string, options: Pick<ReadOptions, 'batchRows' | 'batchBytes' | 'signal'>, what: string): AsyncIterable<{ rows: RawRow[]; bytes: number }> {
     const stream = this.connections.dataStream.query({ sql, ...RAW_ROWS }).stream({ highWaterMark: 256 });
     // A streamed query has no callback, so mysql2 reports a dropped connection only on the connection
     // ('error'), never on the stream: without this the read would wait for rows forever.
@@ -214,7 +253,6 @@ export class MysqlCopySource implements CopySource {
       stream.destroy(error instanceof Error ? error : new Error('the connection to the source was lost'));
     };
     this.connections.dataStream.once('error', onLost);
-    const keyed = table.primaryKey.length > 0;
     let rows: RawRow[] = [];
     let bytes = 0;
     try {
@@ -223,7 +261,7 @@ export class MysqlCopySource implements CopySource {
           rows.push(row);
           for (const v of row) bytes += v === null ? 1 : v.length + 3;
           if (rows.length >= options.batchRows || bytes >= options.batchBytes) {
-            yield { rows, bytes, lastKey: keyed ? encodeKey(row, table.keyIndexes) : null };
+            yield { rows, bytes };
             rows = [];
             bytes = 0;
           }
@@ -234,10 +272,10 @@ export class MysqlCopySource implements CopySource {
         if (stream.destroyed) throw new Error('the read of the source was stopped');
         await readable(stream, options.signal);
       }
-      if (rows.length > 0) yield { rows, bytes, lastKey: keyed ? encodeKey(rows[rows.length - 1] ?? [], table.keyIndexes) : null };
+      if (rows.length > 0) yield { rows, bytes };
     } catch (error) {
       if (options.signal.aborted) throw options.signal.reason;
-      throw copyFailed(error, this.connections, `reading ${table.name}`);
+      throw copyFailed(error, this.connections, what);
     } finally {
       this.connections.dataStream.off('error', onLost);
       if (!stream.readableEnded && !stream.destroyed) await this.#abandon(stream, options.signal.aborted);
@@ -261,7 +299,7 @@ export class MysqlCopySource implements CopySource {
   async checksum(copyTable: CopyTable): Promise<TableChecksum> {
     const table = asMysqlTable(copyTable);
     try {
-      return await runChecksum(this.connections.data, checksumSql(table, this.#qualified(table.name)));
+      return await runChecksum(this.connections.data, checksumSql(table, this.#qualified(table.name), sourceConditions(table, null, null).map((c) => `(${c})`).join(' AND ')));
     } catch (error) {
       throw copyFailed(error, this.connections, `checksumming ${table.name} on the source`);
     }

@@ -304,6 +304,11 @@ export class MysqlCopyTarget implements CopyTarget {
     await DDL_QUEUES.run(`${this.connections.target.host}:${this.connections.target.port}/${this.database}`, () => this.#meta(what, sql));
   }
 
+  /** DDL from the engine's other parts (incremental sync's new columns), in the same per-database queue. */
+  async runDdl(what: string, sql: string): Promise<void> {
+    await this.#ddl(what, sql);
+  }
+
   #qualified(name: string): string {
     return `${quoteIdent(this.database)}.${quoteIdent(name)}`;
   }

@@ -1,6 +1,6 @@
 import type { ChunkResult, CopyTable, KeyPosition, ServerSideCopier } from '../copy-ports.js';
 import { copyFailed } from './mysql-copy-connection.js';
-import { asMysqlSource, asMysqlTable, encodeKey, keyRangeWhere, RAW_ROWS } from './mysql-copy-source.js';
+import { asMysqlSource, asMysqlTable, encodeKey, RAW_ROWS, sourceConditions, whereOf } from './mysql-copy-source.js';
 import { asMysqlTarget } from './mysql-copy-target.js';
 import { quoteIdentBinary } from './mysql-sql.js';
 
@@ -34,7 +34,7 @@ export const mysqlServerCopier: ServerSideCopier = {
     let high: KeyPosition | null = null;
     if (keyed) {
       const keys = table.primaryKey.map(quoteIdentBinary).join(', ');
-      const where = keyRangeWhere(table, after, until);
+      const where = whereOf(sourceConditions(table, after, until));
       try {
         const [found] = await source.connections.data.query({ sql: `SELECT ${keys} FROM ${from}${where} ORDER BY ${keys} LIMIT 1 OFFSET ${limit - 1}`, ...RAW_ROWS });
         const [row] = found as unknown as Array<ReadonlyArray<Buffer | null>>;
@@ -44,7 +44,7 @@ export const mysqlServerCopier: ServerSideCopier = {
       }
     }
     // The chunk ends at the probed key, or at the part's end when the part has fewer rows left.
-    const where = keyRangeWhere(table, after, high ?? until);
+    const where = whereOf(sourceConditions(table, after, high ?? until));
     const rows = await target.insertSelect(table, dest, `SELECT ${columns} FROM ${from}${where}`);
     return { rows, lastKey: high };
   },

@@ -1,5 +1,6 @@
 import type { ConnectionSpec } from '../../domain/connection-url.js';
 import { DbfError } from '../../domain/errors.js';
+import { checkRowFilter } from '../../domain/row-filter.js';
 import type { CopySource, CopyTable, ReadOptions, RowBatch, TableChecksum } from '../copy-ports.js';
 import { byName, toNumber, toText } from '../rows.js';
 import { copyFailed, fileExists, filePath, hasCompileOption, openDatabase, sqliteVersion, SqliteHandle } from './sqlite-copy-connection.js';
@@ -113,8 +114,19 @@ export class SqliteCopySource implements CopySource {
       primaryKey,
       references: [...references].sort(),
       rowEstimate: toNumber(count?.['n']) ?? 0,
+      filter: null,
       sizeBytes: this.#sizeBytes(name),
     };
+  }
+
+  /** The filter compiled against the table (EXPLAIN prepares it without reading a row). */
+  async checkFilter(table: CopyTable, filter: string): Promise<void> {
+    checkRowFilter(filter);
+    try {
+      this.handle.all(`checking the filter of ${table.name}`, `EXPLAIN SELECT 1 FROM ${mainTable(table.name)} WHERE (${filter})`);
+    } catch (error) {
+      throw new DbfError('DBF_INVALID_FILTER', `the filter of ${table.name} is not a valid condition on it: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 
   async createStatement(requested: string): Promise<string> {
@@ -173,6 +185,8 @@ export class SqliteCopySource implements CopySource {
     const what = `reading ${table.name}`;
     // The SQLite engine has no TableSplitter, so no part (an `until`) is ever asked of it.
     if (options.until) throw new TypeError('the SQLite copy engine does not read parts of a table');
+    // Nor a row filter (the engine does not declare `rowFilters`): refused before any copy starts.
+    if (table.filter !== null) throw new TypeError('the SQLite copy engine does not filter rows yet');
     const indexes = keyIndexes(table);
     const where = indexes.length > 0 && options.after !== null ? afterKey(table.primaryKey, decodeKey(table, options.after)) : null;
     const order = indexes.length > 0 ? ` ORDER BY ${table.primaryKey.map(quoteIdent).join(', ')}` : '';

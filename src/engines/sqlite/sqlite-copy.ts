@@ -49,6 +49,7 @@ const sqliteObjectCopier: ObjectCopier = {
 
 export const sqliteCopyEngine: CopyEngine = {
   objects: sqliteObjectCopier,
+  rowFilters: false,
   openSource: (spec, options) => SqliteCopySource.open(spec, options),
   openTarget: (spec, source, options) => SqliteCopyTarget.open(spec, asSource(source), options),
 

@@ -1,0 +1,316 @@
+import { createHash } from 'node:crypto';
+import type { Connection } from 'mysql2/promise';
+import { DbfError } from '../../domain/errors.js';
+import type { ChangeBatch, ChangeCopier, ChangeMark, ChangeReadOptions, ConflictResolution, CopySource, CopyTable, CopyTarget, CursorCandidate, KeyPosition, SchemaDiff } from '../copy-ports.js';
+import { asRows, toNumber, toText } from '../rows.js';
+import { copyFailed } from './mysql-copy-connection.js';
+import { asMysqlSource, asMysqlTable, checksumSql, encodeKey, keyRangeConditions, RAW_ROWS, runChecksum, selectExpression, sourceConditions, whereOf } from './mysql-copy-source.js';
+import type { MysqlCopySource, MysqlCopyTable, RawRow } from './mysql-copy-source.js';
+import { asMysqlTarget } from './mysql-copy-target.js';
+import type { MysqlCopyTarget } from './mysql-copy-target.js';
+import { afterKeyCondition, keyLiteral, quoteIdent, quoteIdentBinary } from './mysql-sql.js';
+
+/**
+ * Incremental sync on MySQL/MariaDB (see ChangeCopier).
+ *
+ * Reading: one streamed `SELECT … ORDER BY cursor, key` from the mark on (an index on the cursor makes
+ * it a range read; the secondary index holds the key, so no sort), inside the reader's snapshot. With
+ * a row filter, changed rows are read unfiltered and carry whether the filter selects them: a row an
+ * update moved out of the subset is deleted from the copy.
+ *
+ * Writing: a batch is loaded (LOAD DATA, the byte-exact path of full copies) into a session-local
+ * staging table shaped like the target, then `INSERT … SELECT … ON DUPLICATE KEY UPDATE` moves it into
+ * the target and the filtered-out keys are deleted, in one transaction. `REPLACE` is not used: it
+ * deletes the old row first, which fires ON DELETE CASCADE on the children.
+ */
+
+const TEMPORAL = new Set(['datetime', 'timestamp', 'date']);
+const INTEGER = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'integer', 'bigint']);
+/** Keys per range when comparing key sets for deletes; ranges that differ have their keys read. */
+const DELETE_RANGE_KEYS = 10_000;
+/** Keys per DELETE statement. */
+const DELETE_BATCH = 500;
+
+/** The (cursor, key) columns and their positions in `copied`. */
+function positionColumns(table: MysqlCopyTable, cursor: CursorCandidate): { columns: string[]; indexes: number[] } {
+  const index = table.copied.indexOf(cursor.column);
+  if (index < 0) throw new DbfError('DBF_NO_CURSOR', `${table.name}: the cursor ${cursor.column} is not a stored column of the table`);
+  return { columns: [cursor.column, ...table.primaryKey], indexes: [index, ...table.keyIndexes] };
+}
+
+function positionCondition(table: MysqlCopyTable, columns: readonly string[], indexes: readonly number[], mark: ChangeMark): string {
+  const literals = indexes.map((index, i) => keyLiteral(Buffer.from(mark[i] ?? '', 'base64'), table.types[index] ?? ''));
+  return afterKeyCondition(columns, literals);
+}
+
+/** The staging table of `name` in a target session: temporary, so it is the session's alone and goes with it. */
+const staged = new WeakMap<MysqlCopyTarget, Set<string>>();
+
+function stageName(name: string): string {
+  return `_dbf_stage_${createHash('sha1').update(name).digest('hex').slice(0, 12)}`;
+}
+
+/** A statement whose rows (if any) come back as raw bytes, failures as the copy's errors. */
+async function query(conn: Connection, what: string, sql: string, connections: Parameters<typeof copyFailed>[1]): Promise<unknown> {
+  try {
+    const [rows] = await conn.query({ sql, ...RAW_ROWS });
+    return rows;
+  } catch (error) {
+    throw copyFailed(error, connections, what);
+  }
+}
+
+export const mysqlChangeCopier: ChangeCopier = {
+  async cursorCandidates(sourcePort: CopySource, copyTable: CopyTable): Promise<CursorCandidate[]> {
+    const source = asMysqlSource(sourcePort);
+    const table = asMysqlTable(copyTable);
+    const [rows] = await source.connections.meta.query(
+      `SELECT c.column_name AS name, c.data_type AS type, c.extra AS extra, c.is_nullable AS nullable,
+              EXISTS (SELECT 1 FROM information_schema.statistics s
+                       WHERE s.table_schema = c.table_schema AND s.table_name = c.table_name AND s.column_name = c.column_name AND s.seq_in_index = 1) AS indexed
+         FROM information_schema.columns c WHERE c.table_schema = ? AND c.table_name = ? ORDER BY c.ordinal_position`,
+      [source.database, table.name],
+    );
+    const onlyKey = table.primaryKey.length === 1 ? table.primaryKey[0] : undefined;
+    return asRows(rows).flatMap((r): CursorCandidate[] => {
+      const column = toText(r['name']);
+      const type = toText(r['type']).toLowerCase();
+      const autoIncrement = /auto_increment/i.test(toText(r['extra']));
+      if (!table.copied.includes(column)) return [];
+      const kind = TEMPORAL.has(type) ? 'temporal' : INTEGER.has(type) && (autoIncrement || column === onlyKey) ? 'integer' : null;
+      if (kind === null) return [];
+      const setOnUpdate = /on update current_timestamp/i.test(toText(r['extra']));
+      return [{ column, kind, indexed: toNumber(r['indexed']) === 1, autoIncrement, isPrimaryKey: column === onlyKey, nullable: toText(r['nullable']) === 'YES', setOnUpdate }];
+    });
+  },
+
+  async newestMark(sourcePort, copyTable, cursor): Promise<ChangeMark | null> {
+    const source = asMysqlSource(sourcePort);
+    const table = asMysqlTable(copyTable);
+    const { columns, indexes } = positionColumns(table, cursor);
+    const select = indexes.map((i) => selectExpression(table.copied[i] ?? '', table.types[i] ?? '')).join(', ');
+    const where = whereOf([`${quoteIdentBinary(cursor.column)} IS NOT NULL`, ...sourceConditions(table, null, null)]);
+    const order = columns.map((c) => `${quoteIdentBinary(c)} DESC`).join(', ');
+    const rows = (await query(source.connections.data, `reading the newest ${cursor.column} of ${table.name}`, `SELECT ${select} FROM ${qualifiedSource(source, table)}${where} ORDER BY ${order} LIMIT 1`, source.connections)) as RawRow[];
+    const [row] = rows;
+    return row === undefined ? null : encodeKey(row, indexes.map((_, i) => i));
+  },
+
+  async *readChanges(sourcePort, copyTable, options: ChangeReadOptions): AsyncIterable<ChangeBatch> {
+    const source = asMysqlSource(sourcePort);
+    const table = asMysqlTable(copyTable);
+    const { cursor } = options;
+    const { columns, indexes } = positionColumns(table, cursor);
+    const filter = table.filter === null ? null : Buffer.from(table.filter, 'utf8').toString('latin1');
+    const select = [...table.copied.map((c, i) => selectExpression(c, table.types[i] ?? '')), ...(filter === null ? [] : [`IF((${filter}), 1, 0)`])].join(', ');
+    const from = qualifiedSource(source, table);
+    const c = quoteIdentBinary(cursor.column);
+    const keyOrder = table.primaryKey.map(quoteIdentBinary).join(', ');
+    const width = table.copied.length;
+    const split = (rows: RawRow[]): { rows: RawRow[]; gone: KeyPosition[] } => {
+      if (filter === null) return { rows, gone: [] };
+      const kept: RawRow[] = [];
+      const gone: KeyPosition[] = [];
+      for (const row of rows) {
+        if (row[width]?.toString('latin1') === '1') kept.push(row.slice(0, width));
+        else gone.push(encodeKey(row, table.keyIndexes));
+      }
+      return { rows: kept, gone };
+    };
+    // Rows without a cursor value cannot be followed: every run reads them again (upserts are idempotent).
+    if (cursor.nullable && options.after === null) {
+      for await (const batch of source.streamRows(`SELECT ${select} FROM ${from} WHERE ${c} IS NULL ORDER BY ${keyOrder}`, options, `reading the rows of ${table.name} without a ${cursor.column}`)) {
+        yield { ...split(batch.rows), bytes: batch.bytes, mark: null };
+      }
+    }
+    const conditions: string[] = [`${c} IS NOT NULL`];
+    if (options.since !== null) {
+      const since = options.since;
+      if (cursor.kind === 'temporal' && options.overlapSeconds > 0) {
+        const value = keyLiteral(Buffer.from(since[0] ?? '', 'base64'), table.types[indexes[0] ?? -1] ?? '');
+        conditions.push(`${c} >= ${value} - INTERVAL ${Math.floor(options.overlapSeconds)} SECOND`);
+      } else {
+        conditions.push(positionCondition(table, columns, indexes, since));
+      }
+    }
+    if (options.after !== null) conditions.push(positionCondition(table, columns, indexes, options.after));
+    const order = columns.map(quoteIdentBinary).join(', ');
+    const sql = `SELECT ${select} FROM ${from}${whereOf(conditions)} ORDER BY ${order}`;
+    for await (const batch of source.streamRows(sql, options, `reading the changes of ${table.name}`)) {
+      const last = batch.rows[batch.rows.length - 1];
+      yield { ...split(batch.rows), bytes: batch.bytes, mark: last === undefined ? null : encodeKey(last, indexes) };
+    }
+  },
+
+  async applyChanges(targetPort, copyTable, name, batch, conflict: ConflictResolution): Promise<{ written: number; deleted: number }> {
+    const target = asMysqlTarget(targetPort);
+    const table = asMysqlTable(copyTable);
+    const conn = target.connections.data;
+    const live = qualifiedTarget(target, name);
+    let written = 0;
+    if (batch.rows.length > 0) {
+      const stage = await ensureStage(target, name);
+      await target.writeRows(table, stage, batch.rows);
+      await target.flush();
+    }
+    await query(conn, `starting the transaction of ${name}`, 'START TRANSACTION', target.connections);
+    try {
+      if (batch.rows.length > 0) {
+        const stage = qualifiedTarget(target, stageName(name));
+        if (conflict === 'error') await refuseDifferingRows(target, table, name, stage);
+        const columns = table.copied.map(quoteIdentBinary);
+        const keys = new Set(table.primaryKey);
+        const others = table.copied.filter((col) => !keys.has(col)).map(quoteIdentBinary);
+        // overwrite: the source's values; skip and error (identical rows by then): keep the target's row.
+        const update = conflict === 'overwrite' && others.length > 0
+          ? others.map((col) => `${col} = VALUES(${col})`).join(', ')
+          : `${quoteIdentBinary(table.primaryKey[0] ?? '')} = VALUES(${quoteIdentBinary(table.primaryKey[0] ?? '')})`; // the duplicate key's own value: a no-op
+        await target.insertSelect(table, name, `SELECT ${columns.join(', ')} FROM ${stage} ON DUPLICATE KEY UPDATE ${update}`);
+        written = batch.rows.length;
+      }
+      let deleted = 0;
+      for (let i = 0; i < batch.gone.length; i += DELETE_BATCH) {
+        const keys = batch.gone.slice(i, i + DELETE_BATCH);
+        const result = (await query(conn, `deleting rows the filter no longer selects from ${name}`, `DELETE FROM ${live} WHERE ${keysCondition(table, keys)}`, target.connections)) as { affectedRows?: number };
+        deleted += Number(result.affectedRows ?? 0);
+      }
+      await query(conn, `committing the changes of ${name}`, 'COMMIT', target.connections);
+      return { written, deleted };
+    } catch (error) {
+      await conn.query('ROLLBACK').catch(() => undefined /* the session is broken; the error below says why */);
+      throw error;
+    } finally {
+      if (batch.rows.length > 0) await query(conn, `emptying the staging table of ${name}`, `DELETE FROM ${qualifiedTarget(target, stageName(name))}`, target.connections);
+    }
+  },
+
+  async schemaDiff(sourcePort, targetPort, copyTable, name): Promise<SchemaDiff> {
+    const source = asMysqlSource(sourcePort);
+    const target = asMysqlTarget(targetPort);
+    const describe = async (conn: typeof source.connections.meta, db: string, table: string): Promise<Map<string, { type: string; nullable: boolean; addable: boolean }>> => {
+      const [rows] = await conn.query(
+        'SELECT column_name AS name, column_type AS type, is_nullable AS nullable, column_default AS dflt, extra FROM information_schema.columns WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position',
+        [db, table],
+      );
+      return new Map(asRows(rows).map((r) => {
+        const nullable = toText(r['nullable']) === 'YES';
+        const generated = /GENERATED/i.test(toText(r['extra']));
+        return [toText(r['name']), { type: toText(r['type']).toLowerCase(), nullable, addable: nullable || r['dflt'] !== null || generated }];
+      }));
+    };
+    try {
+      const [from, to] = [await describe(source.connections.meta, source.database, copyTable.name), await describe(target.connections.meta, target.database, name)];
+      const added = [...from].filter(([column]) => !to.has(column)).map(([column, c]) => ({ column, addable: c.addable }));
+      const dropped = [...to.keys()].filter((column) => !from.has(column));
+      const changed = [...from].flatMap(([column, c]) => {
+        const t = to.get(column);
+        if (t === undefined || (t.type === c.type && t.nullable === c.nullable)) return [];
+        return [{ column, source: `${c.type}${c.nullable ? '' : ' NOT NULL'}`, target: `${t.type}${t.nullable ? '' : ' NOT NULL'}` }];
+      });
+      return { added, dropped, changed };
+    } catch (error) {
+      throw copyFailed(error, source.connections, `comparing the columns of ${copyTable.name} with the target's`);
+    }
+  },
+
+  async addColumns(targetPort, name, sourceDdl, sourceName, columns): Promise<void> {
+    const target = asMysqlTarget(targetPort);
+    const lines = sourceDdl.split('\n').map((l) => l.trim().replace(/,$/, ''));
+    const order = lines.flatMap((l) => (l.startsWith('`') ? [/^`((?:[^`]|``)+)`/.exec(l)?.[1]?.replaceAll('``', '`') ?? ''] : []));
+    const clauses = columns.map((column) => {
+      const line = lines.find((l) => l.startsWith(`${quoteIdent(column)} `));
+      if (line === undefined) throw new DbfError('DBF_SCHEMA_CHANGED', `${sourceName}: the definition of the new column ${column} is not in the source's DDL`);
+      const before = order[order.indexOf(column) - 1];
+      return `ADD COLUMN ${line}${before === undefined ? ' FIRST' : ` AFTER ${quoteIdent(before)}`}`;
+    });
+    await target.runDdl(`adding ${columns.join(', ')} to ${name}`, `ALTER TABLE ${quoteIdent(target.database)}.${quoteIdent(name)} ${clauses.join(', ')}`);
+    staged.get(target)?.delete(name);
+  },
+
+  async deleteGone(sourcePort, targetPort, copyTable, name, signal): Promise<{ deleted: number; ranges: number; differing: number }> {
+    const source = asMysqlSource(sourcePort);
+    const target = asMysqlTarget(targetPort);
+    const table = asMysqlTable(copyTable);
+    if (table.primaryKey.length === 0) throw new DbfError('DBF_NO_CURSOR', `${table.name}: deletes can only be detected on a table with a primary key`);
+    // The key set's checksum: the same SQL as a table checksum, over the key columns only.
+    const keysOnly: MysqlCopyTable = { ...table, copied: table.primaryKey, types: table.keyIndexes.map((i) => table.types[i] ?? ''), keyIndexes: table.primaryKey.map((_, i) => i) };
+    const from = qualifiedSource(source, table);
+    const to = qualifiedTarget(target, name);
+    const keyColumns = table.primaryKey.map(quoteIdentBinary).join(', ');
+    const both = (conditions: readonly string[]): string => conditions.map((c) => `(${c})`).join(' AND ');
+    let low: KeyPosition | null = null;
+    let deleted = 0;
+    let ranges = 0;
+    let differing = 0;
+    for (;;) {
+      signal.throwIfAborted();
+      const probe = (await query(source.connections.data, `reading the keys of ${table.name}`, `SELECT ${keyColumns} FROM ${from}${whereOf(sourceConditions(keysOnly, low, null))} ORDER BY ${keyColumns} LIMIT 1 OFFSET ${DELETE_RANGE_KEYS - 1}`, source.connections)) as RawRow[];
+      const high = probe[0] ? encodeKey(probe[0], keysOnly.keyIndexes) : null;
+      ranges += 1;
+      const [s, t] = [
+        await runChecksum(source.connections.data, checksumSql(keysOnly, from, both(sourceConditions(keysOnly, low, high)))),
+        await runChecksum(target.connections.data, checksumSql(keysOnly, to, both(keyRangeConditions(keysOnly, low, high)))),
+      ];
+      if (s.rows !== t.rows || s.checksum !== t.checksum) {
+        differing += 1;
+        const keysOf = async (conn: typeof source.connections.data, sql: string, connections: Parameters<typeof copyFailed>[1]): Promise<Map<string, KeyPosition>> => {
+          const rows = (await query(conn, `reading the keys of ${table.name}`, sql, connections)) as RawRow[];
+          return new Map(rows.map((row) => {
+            const key = encodeKey(row, keysOnly.keyIndexes);
+            return [key.join(','), key];
+          }));
+        };
+        const sourceKeys = await keysOf(source.connections.data, `SELECT ${keyColumns} FROM ${from}${whereOf(sourceConditions(keysOnly, low, high))}`, source.connections);
+        const targetKeys = await keysOf(target.connections.data, `SELECT ${keyColumns} FROM ${to}${whereOf(keyRangeConditions(keysOnly, low, high))}`, target.connections);
+        const gone = [...targetKeys].filter(([id]) => !sourceKeys.has(id)).map(([, key]) => key);
+        for (let i = 0; i < gone.length; i += DELETE_BATCH) {
+          const result = (await query(target.connections.data, `deleting from ${name} the rows gone from the source`, `DELETE FROM ${to} WHERE ${keysCondition(keysOnly, gone.slice(i, i + DELETE_BATCH))}`, target.connections)) as { affectedRows?: number };
+          deleted += Number(result.affectedRows ?? 0);
+        }
+      }
+      if (high === null) return { deleted, ranges, differing };
+      low = high;
+    }
+  },
+};
+
+function qualifiedSource(source: MysqlCopySource, table: CopyTable): string {
+  return `${quoteIdentBinary(source.database)}.${quoteIdentBinary(table.name)}`;
+}
+
+function qualifiedTarget(target: MysqlCopyTarget, name: string): string {
+  return `${quoteIdentBinary(target.database)}.${quoteIdentBinary(name)}`;
+}
+
+async function ensureStage(target: MysqlCopyTarget, name: string): Promise<string> {
+  const stage = stageName(name);
+  const known = staged.get(target) ?? new Set<string>();
+  staged.set(target, known);
+  if (!known.has(name)) {
+    // LIKE takes the target's columns and keys (not its foreign keys): the load checks what the target would.
+    await query(target.connections.data, `creating the staging table of ${name}`, `CREATE TEMPORARY TABLE IF NOT EXISTS ${qualifiedTarget(target, stage)} LIKE ${qualifiedTarget(target, name)}`, target.connections);
+    await query(target.connections.data, `emptying the staging table of ${name}`, `DELETE FROM ${qualifiedTarget(target, stage)}`, target.connections);
+    known.add(name);
+  }
+  return stage;
+}
+
+/** `(a = 1 AND b = 2) OR …` for the given keys. */
+function keysCondition(table: MysqlCopyTable, keys: readonly KeyPosition[]): string {
+  return keys
+    .map((key) => table.primaryKey.map((column, i) => `${quoteIdentBinary(column)} = ${keyLiteral(Buffer.from(key[i] ?? '', 'base64'), table.types[table.keyIndexes[i] ?? -1] ?? '')}`).join(' AND '))
+    .map((term) => `(${term})`)
+    .join(' OR ');
+}
+
+/** conflict_resolution error: a staged row whose key the target holds with other values fails the batch. */
+async function refuseDifferingRows(target: MysqlCopyTarget, table: MysqlCopyTable, name: string, stage: string): Promise<void> {
+  const live = qualifiedTarget(target, name);
+  const on = table.primaryKey.map((c) => `s.${quoteIdentBinary(c)} = l.${quoteIdentBinary(c)}`).join(' AND ');
+  const same = table.copied.map((c) => `s.${quoteIdentBinary(c)} <=> l.${quoteIdentBinary(c)}`).join(' AND ');
+  const keys = table.primaryKey.map((c) => `s.${quoteIdentBinary(c)}`).join(', ');
+  const rows = (await query(target.connections.data, `looking for conflicting rows in ${name}`, `SELECT ${keys} FROM ${stage} s JOIN ${live} l ON ${on} WHERE NOT (${same}) LIMIT 5`, target.connections)) as RawRow[];
+  if (rows.length === 0) return;
+  const shown = rows.map((row) => row.map((v) => v?.toString('utf8') ?? 'NULL').join(', ')).join('; ');
+  throw new DbfError('DBF_SYNC_CONFLICT', `${name}: changed rows differ from the rows the target holds (keys ${shown}); conflict_resolution is error, so nothing of this batch was written`);
+}

@@ -1,0 +1,176 @@
+import { createHash } from 'node:crypto';
+import { resolve } from 'node:path';
+import type { SyncOptions } from '../catalog/sync-config-input.js';
+import type { ConnectionSpec } from '../domain/connection-url.js';
+import { DbfError, toDbfError } from '../domain/errors.js';
+import type { ChangeCopier, ChangeMark, CopyTable, CursorCandidate } from '../engines/copy-ports.js';
+import type { TaskContext } from '../jobs/task.js';
+import type { SyncTableRequest } from './sync-request.js';
+import type { CopyLane, TableCopyResult } from './table-copier.js';
+
+/**
+ * An incremental run of one table that has a mark (its first run is a full copy that records the
+ * mark: see SyncTask). Inside one snapshot of the source: the changes since the mark are read in
+ * (cursor, key) order and upserted in batches; with `detect_deletes`, keys gone from the source are
+ * deleted; then, if the copy should now equal the source (deletes detected), it is verified.
+ *
+ * The mark is the newest (cursor, key) position copied, taken from the rows, never from a clock. It is
+ * saved in the store after the target committed the batch that reached it, so it never runs ahead of
+ * the data; a run killed between the two re-reads that batch, and since every write is an upsert by
+ * primary key (or a delete) that leaves the same rows, nothing is lost or doubled. Each run starts
+ * `overlap` seconds below a temporal mark, so a row committed late with an older cursor value (a long
+ * transaction) is still picked up. The same re-reading is why `conflict_resolution: error` fails only
+ * on a row whose values differ from the target's, not on one it already holds.
+ */
+
+/** The mark of a table between runs (a checkpoint under the scope key). */
+export interface IncrementalState {
+  readonly cursor: string;
+  readonly mark: ChangeMark | null;
+  /** When the mark was saved (informative; never used to decide what to read). */
+  readonly saved_at: string;
+}
+
+export function isIncrementalState(value: unknown): value is IncrementalState {
+  return typeof value === 'object' && value !== null && 'cursor' in value && 'mark' in value;
+}
+
+/**
+ * Where a table's mark is kept: by source, target and table, never by job (passwords and user names
+ * left out), so the next run of the same command, or of a config with the same ends, continues from
+ * it. The filter is part of it: another filter means another subset, which starts with a full copy.
+ */
+export function markScopeKey(source: ConnectionSpec, target: ConnectionSpec, mapping: Pick<SyncTableRequest, 'source_table' | 'target_table' | 'where_clause'>): string {
+  const end = (spec: ConnectionSpec): unknown[] => (spec.engine === 'sqlite' ? ['sqlite', resolve(spec.database ?? '')] : [spec.engine === 'mariadb' ? 'mysql' : spec.engine, spec.host, spec.port, spec.database]);
+  const identity = JSON.stringify([end(source), mapping.source_table, end(target), mapping.target_table, mapping.where_clause]);
+  return `sync:${createHash('sha256').update(identity).digest('hex').slice(0, 32)}:${mapping.target_table}`;
+}
+
+export interface IncrementalContext {
+  readonly changes: ChangeCopier;
+  readonly task: Pick<TaskContext, 'progress' | 'log' | 'saveCheckpoint' | 'signal'>;
+  readonly options: SyncOptions;
+  readonly overlapSeconds: number;
+  readonly detectDeletes: boolean;
+  readonly now: () => number;
+}
+
+export interface IncrementalResult extends TableCopyResult {
+  readonly deleted: number;
+  readonly mark: ChangeMark | null;
+}
+
+/** Marks are saved at most this often during a run (each is a store write; a crash re-reads at most that much). */
+const SAVE_EVERY_MS = 1_000;
+
+export class IncrementalCopier {
+  /** The newest position committed so far: a retry of the run reads on from it (less its overlap). */
+  #mark: ChangeMark | null;
+
+  constructor(
+    private readonly ctx: IncrementalContext,
+    private readonly table: CopyTable,
+    private readonly mapping: SyncTableRequest,
+    private readonly ddl: string,
+    private readonly cursor: CursorCandidate,
+    private readonly scope: string,
+    private readonly state: IncrementalState,
+  ) {
+    this.#mark = state.mark;
+  }
+
+  async run(lane: CopyLane): Promise<IncrementalResult> {
+    const { changes, task, options, now } = this.ctx;
+    const live = this.mapping.target_table;
+    await this.#applySchemaChanges(lane);
+    const limits = lane.target.batchLimits(this.table);
+    let mark = this.#mark;
+    let rows = 0;
+    let bytes = 0;
+    let deleted = 0;
+    let lastSaved = now();
+    let unsaved = false;
+    const save = async (): Promise<void> => {
+      await task.saveCheckpoint(this.scope, live, { cursor: this.cursor.column, mark, saved_at: new Date(now()).toISOString() } satisfies IncrementalState);
+      this.#mark = mark;
+      lastSaved = now();
+      unsaved = false;
+    };
+    await lane.source.beginRead();
+    try {
+      const read = changes.readChanges(lane.source, this.table, {
+        cursor: this.cursor, since: this.#mark, overlapSeconds: this.ctx.overlapSeconds, after: null,
+        batchRows: Math.min(limits.rows, options.batch_size ?? limits.rows), batchBytes: limits.bytes, signal: task.signal,
+      });
+      for await (const batch of read) {
+        task.signal.throwIfAborted();
+        const applied = await changes.applyChanges(lane.target, this.table, live, batch, options.conflict_resolution);
+        rows += applied.written;
+        deleted += applied.deleted;
+        bytes += batch.bytes;
+        task.progress.tableProgress(live, rows, bytes);
+        if (batch.mark !== null) {
+          mark = batch.mark;
+          unsaved = true;
+        }
+        if (unsaved && now() - lastSaved >= SAVE_EVERY_MS) await save();
+      }
+      if (unsaved || this.state.mark === null) await save();
+      if (this.ctx.detectDeletes) {
+        const gone = await changes.deleteGone(lane.source, lane.target, this.table, live, task.signal);
+        deleted += gone.deleted;
+        task.log('info', `${live}: ${gone.deleted} rows deleted that the source no longer has (${gone.differing} of ${gone.ranges} key ranges differed)`, { table: live });
+      }
+      const verified = await this.#verify(lane);
+      task.log('info', `${live}: ${rows} changed rows copied since ${describeMark(this.state.mark)}, ${deleted} deleted; mark now ${describeMark(mark)}`, { table: live, data: { cursor: this.cursor.column, rows, deleted } });
+      return { rows, bytes, verified, deleted, mark };
+    } catch (error) {
+      await lane.target.flush().catch((flushError: unknown) => task.log('debug', `ending the load after a failure: ${toDbfError(flushError).message}`, { table: live }));
+      throw error;
+    } finally {
+      await lane.source.endRead().catch((endError: unknown) => task.log('debug', `ending the source read: ${toDbfError(endError).message}`, { table: live }));
+    }
+  }
+
+  /**
+   * An added column that old rows hold as NULL or its default on both sides is added to the target;
+   * any other change (a dropped or retyped column) would make upserts wrong, so it stops the table.
+   */
+  async #applySchemaChanges(lane: CopyLane): Promise<void> {
+    const { changes, task } = this.ctx;
+    const live = this.mapping.target_table;
+    const diff = await changes.schemaDiff(lane.source, lane.target, this.table, live);
+    const problems = [
+      ...diff.added.filter((a) => !a.addable).map((a) => `${a.column} was added NOT NULL without a default`),
+      ...diff.dropped.map((c) => `${c} was dropped`),
+      ...diff.changed.map((c) => `${c.column} changed from ${c.target} to ${c.source}`),
+    ];
+    if (problems.length > 0) {
+      throw new DbfError('DBF_SCHEMA_CHANGED', `${this.mapping.source_table} changed on the source (${problems.join('; ')}): run a full copy of it (--mode full, or the table's sync_mode full) and incremental runs continue from there`);
+    }
+    if (diff.added.length === 0) return;
+    await changes.addColumns(lane.target, live, this.ddl, this.mapping.source_table, diff.added.map((a) => a.column));
+    task.log('info', `${live}: added the source's new column${diff.added.length === 1 ? '' : 's'} ${diff.added.map((a) => a.column).join(', ')}`, { table: live });
+  }
+
+  /**
+   * Without delete detection the copy keeps rows the source deleted, so it is not expected to equal
+   * the source and is not verified (null). With it, the source's checksum (same snapshot as the read)
+   * must equal the copy's.
+   */
+  async #verify(lane: CopyLane): Promise<boolean | null> {
+    if (!this.ctx.options.verify) return null;
+    if (!this.ctx.detectDeletes) return null;
+    const expected = await lane.source.checksum(this.table);
+    const actual = await lane.target.checksum(this.table, this.mapping.target_table);
+    if (expected.rows === actual.rows && expected.checksum === actual.checksum) return true;
+    throw new DbfError('DBF_VERIFY_MISMATCH', `${this.mapping.target_table}: after the incremental run the copy differs from the source (source ${expected.rows} rows, copy ${actual.rows}): a row changed without its ${this.cursor.column} changing, or committed later than the overlap; a full copy repairs it`);
+  }
+}
+
+/** The mark as a person reads it: the cursor value and the key. */
+export function describeMark(mark: ChangeMark | null): string {
+  if (mark === null) return 'the start';
+  const [cursor, ...key] = mark.map((part) => Buffer.from(part, 'base64').toString('utf8'));
+  return `${cursor ?? ''} (key ${key.join(', ')})`;
+}

@@ -1,0 +1,246 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { syncOptionsSchema } from '../../src/catalog/sync-config-input.js';
+import type { SyncOptions } from '../../src/catalog/sync-config-input.js';
+import type { JobView } from '../../src/jobs/job-view.js';
+import type { OneShotInput } from '../../src/sync/sync-service.js';
+import { createTestRuntime } from '../helpers/runtime.js';
+import type { TestRuntime } from '../helpers/runtime.js';
+import { createMysqlDatabase, MYSQL_URL, mysqlWriterUrl, randomName, withMysqlAdmin } from '../helpers/servers.js';
+import type { TempDatabase } from '../helpers/servers.js';
+import { waitFor } from '../helpers/wait.js';
+
+/**
+ * Incremental sync, MariaDB → MariaDB: the first run copies everything and records the mark; later
+ * runs copy what changed since (inserts, updates), re-read an overlap window for late commits,
+ * follow NULL cursors, keep a filtered subset a subset, apply an added column, refuse other schema
+ * changes, and (with delete detection) delete what the source no longer has. After every run the
+ * target equals the source (filtered) row for row.
+ */
+
+/** A digest of the rows (in key order) that `where` selects: equal on both sides iff the rows are. */
+async function digest(db: string, table: string, where = '1'): Promise<string> {
+  return withMysqlAdmin(async (conn) => {
+    const [cols] = await conn.query('SELECT column_name AS c FROM information_schema.columns WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position', [db, table]);
+    const list = (cols as Array<{ c: string }>).map((r) => `IFNULL(HEX(\`${r.c}\`), 'N')`).join(", '|', ");
+    const [rows] = await conn.query(`SELECT COUNT(*) AS n, MD5(GROUP_CONCAT(CONCAT_WS('|', id, ${list}) ORDER BY id SEPARATOR '\\n')) AS h FROM \`${db}\`.\`${table}\` WHERE ${where}`);
+    const row = (rows as Array<{ n: number; h: string | null }>)[0];
+    return `${row?.n}:${row?.h}`;
+  });
+}
+
+let sourceDb = '';
+/** Statements on the admin connection, in the source database (the SEQUENCE tables need one). */
+async function exec(sql: string): Promise<void> {
+  await withMysqlAdmin((conn) => conn.query(`USE \`${sourceDb}\`; ${sql}`));
+}
+
+describe('incremental sync, MySQL to MySQL', () => {
+  let t: TestRuntime;
+  let source: TempDatabase;
+  let writerUrl = '';
+  const targets: string[] = [];
+
+  before(async () => {
+    source = await createMysqlDatabase(`
+      CREATE TABLE items (
+        id INT PRIMARY KEY AUTO_INCREMENT, name VARCHAR(50) NOT NULL, status VARCHAR(10) NOT NULL DEFAULT 'active',
+        price DECIMAL(10,2), updated_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3), KEY (updated_at)
+      ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+      INSERT INTO items (name, status, price, updated_at) SELECT CONCAT('item ', seq, ' ✓'), IF(seq % 3 = 0, 'archived', 'active'), seq / 4, '2026-01-01 00:00:00.000' + INTERVAL seq SECOND FROM seq_1_to_3000;`);
+    sourceDb = source.name;
+    writerUrl = await mysqlWriterUrl();
+    t = await createTestRuntime({ settings: { lease_ms: 10_000 } });
+    await t.runtime.startWorker();
+  });
+
+  after(async () => {
+    await t.close();
+    await source.drop();
+    await withMysqlAdmin(async (conn) => {
+      for (const db of targets) await conn.query(`DROP DATABASE IF EXISTS \`${db}\``);
+    });
+  });
+
+  function newTarget(): string {
+    const name = randomName('dbf_inc');
+    targets.push(name);
+    return name;
+  }
+
+  async function sync(target: string, table: string, extra: Partial<SyncOptions> = {}, input: Partial<OneShotInput> = {}): Promise<JobView> {
+    const options = syncOptionsSchema.parse({ batch_size: 100, ...extra });
+    const { job } = await t.runtime.sync.startOneShot({ from: source.url, to: `${writerUrl}/${target}`, tables: [table], mode: 'incremental', options, ...input }, 'cli');
+    return waitFor<JobView>(async () => {
+      const v = await t.runtime.jobs.get(job.id);
+      return ['completed', 'failed', 'cancelled'].includes(v.status) ? v : undefined;
+    }, 60_000, 'the sync to end');
+  }
+
+  const plan = (target: string, table: string, extra: Partial<SyncOptions> = {}, input: Partial<OneShotInput> = {}) =>
+    t.runtime.sync.planOneShot({ from: source.url, to: `${writerUrl}/${target}`, tables: [table], mode: 'incremental', options: syncOptionsSchema.parse(extra), ...input });
+
+  test('the first run copies everything and records the mark; later runs copy only the changes', async () => {
+    const target = newTarget();
+    const first = await plan(target, 'items');
+    assert.deepEqual(first.tables[0]?.cursor, { column: 'updated_at', how: 'detected', indexed: true });
+    assert.match(first.tables[0]?.incremental ?? '', /^full copy \(no mark yet\)/);
+
+    const initial = await sync(target, 'items');
+    assert.equal(initial.status, 'completed', JSON.stringify(initial.tables[0]?.error));
+    assert.deepEqual([initial.tables[0]?.processed_rows, initial.tables[0]?.verified, initial.tables[0]?.cursor_column], [3000, true, 'updated_at']);
+    assert.equal(await digest(target, 'items'), await digest(source.name, 'items'));
+
+    const next = await plan(target, 'items', { overlap_seconds: 0 });
+    assert.equal(next.tables[0]?.action, 'apply changes');
+    assert.match(next.tables[0]?.incremental ?? '', /^changes since 2026-01-01 00:50:00\.000 \(key 3000\), upserted \(overwrite\)$/);
+
+    await exec(`UPDATE \`${source.name}\`.items SET price = price + 1 WHERE id IN (7, 1500, 2999);
+      INSERT INTO \`${source.name}\`.items (name) VALUES ('new one'), ('new two');`);
+    const second = await sync(target, 'items', { overlap_seconds: 0 });
+    assert.equal(second.status, 'completed', JSON.stringify(second.tables[0]?.error));
+    assert.equal(second.tables[0]?.processed_rows, 5, 'only the 3 updated and 2 inserted rows were read');
+    assert.equal(await digest(target, 'items'), await digest(source.name, 'items'));
+
+    // Nothing changed: nothing to copy (the mark row itself is strictly before what is read).
+    const idle = await sync(target, 'items', { overlap_seconds: 0 });
+    assert.equal(idle.tables[0]?.processed_rows, 0);
+  });
+
+  test('deletes: kept without --detect-deletes (and not verified), removed with it (and verified)', async () => {
+    const target = newTarget();
+    await sync(target, 'items');
+    await exec(`DELETE FROM \`${source.name}\`.items WHERE id IN (3, 2000)`);
+    const without = await sync(target, 'items', { overlap_seconds: 0 });
+    assert.equal(without.status, 'completed');
+    assert.equal(without.tables[0]?.verified, null, 'a copy that may keep deleted rows is not verified');
+    assert.notEqual(await digest(target, 'items'), await digest(source.name, 'items'));
+    const withDeletes = await sync(target, 'items', { overlap_seconds: 0, detect_deletes: true });
+    assert.equal(withDeletes.status, 'completed', JSON.stringify(withDeletes.tables[0]?.error));
+    assert.equal(withDeletes.tables[0]?.verified, true);
+    assert.equal(await digest(target, 'items'), await digest(source.name, 'items'));
+    const logs = (await t.runtime.jobs.logs(withDeletes.id, { limit: 100 })).items.map((e) => e.message);
+    assert.ok(logs.some((m) => /^items: 2 rows deleted that the source no longer has \(1 of 1 key ranges differed\)$/.test(m)), logs.join('\n'));
+  });
+
+  test('a row committed late with a cursor value below the mark is picked up by the overlap window', async () => {
+    const target = newTarget();
+    await sync(target, 'items');
+    await withMysqlAdmin(async (late) => {
+      // A long transaction: its row carries a cursor value from before the next run's mark.
+      await late.query('START TRANSACTION');
+      await late.query(`INSERT INTO \`${source.name}\`.items (name, updated_at) VALUES ('late', NOW(3) - INTERVAL 60 SECOND)`);
+      await exec(`UPDATE \`${source.name}\`.items SET price = 1 WHERE id = 10`);
+      const during = await sync(target, 'items');
+      assert.equal(during.status, 'completed');
+      await late.query('COMMIT');
+    });
+    assert.notEqual(await digest(target, 'items'), await digest(source.name, 'items'), 'the late row was not committed during that run');
+    const next = await sync(target, 'items');
+    assert.equal(next.status, 'completed');
+    assert.equal(await digest(target, 'items'), await digest(source.name, 'items'), 'the late row arrived');
+  });
+
+  test('equal cursor values across batch boundaries: every changed row arrives, none twice', async () => {
+    const target = newTarget();
+    await sync(target, 'items');
+    await exec(`UPDATE \`${source.name}\`.items SET status = 'active', updated_at = NOW(3) WHERE id BETWEEN 100 AND 549`);
+    const run = await sync(target, 'items', { overlap_seconds: 0, batch_size: 64 });
+    assert.equal(run.status, 'completed');
+    assert.equal(run.tables[0]?.processed_rows, 450);
+    assert.equal(await digest(target, 'items'), await digest(source.name, 'items'));
+  });
+
+  test('rows with a NULL cursor are copied, and their changes arrive on every run', async () => {
+    await exec(`CREATE TABLE \`${source.name}\`.notes (id BIGINT PRIMARY KEY, body TEXT, changed TIMESTAMP(6) NULL, KEY (changed)) ENGINE=InnoDB;
+      INSERT INTO \`${source.name}\`.notes SELECT seq, CONCAT('note ', seq), IF(seq % 4 = 0, NULL, '2026-02-01 00:00:00' + INTERVAL seq MINUTE) FROM seq_1_to_400;`);
+    const target = newTarget();
+    const input = { cursors: { notes: 'changed' } };
+    assert.equal((await sync(target, 'notes', {}, input)).status, 'completed');
+    await exec(`UPDATE \`${source.name}\`.notes SET body = 'edited without a cursor' WHERE id IN (4, 8)`);
+    const run = await sync(target, 'notes', { overlap_seconds: 0 }, input);
+    assert.equal(run.status, 'completed', JSON.stringify(run.tables[0]?.error));
+    assert.equal(run.tables[0]?.cursor_column, 'changed');
+    assert.equal(run.tables[0]?.processed_rows, 100, 'the 100 NULL-cursor rows are read every run');
+    assert.equal(await digest(target, 'notes'), await digest(source.name, 'notes'));
+  });
+
+  test('a TIMESTAMP cursor written from sessions in other time zones is followed by the instant', async () => {
+    await exec(`CREATE TABLE \`${source.name}\`.events (id INT PRIMARY KEY, v INT, ts TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3), KEY (ts)) ENGINE=InnoDB;
+      INSERT INTO \`${source.name}\`.events (id, v) SELECT seq, seq FROM seq_1_to_200;`);
+    const target = newTarget();
+    assert.equal((await sync(target, 'events')).status, 'completed');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // A writer far west of UTC: its local clock reads 8 hours earlier, the instant it stores is the same.
+    await exec(`SET time_zone = '-08:00'; UPDATE \`${source.name}\`.events SET v = -1 WHERE id = 77; SET time_zone = '+09:00'; UPDATE \`${source.name}\`.events SET v = -2 WHERE id = 78;`);
+    const run = await sync(target, 'events', { overlap_seconds: 0 });
+    assert.equal(run.tables[0]?.processed_rows, 2);
+    assert.equal(await digest(target, 'events'), await digest(source.name, 'events'));
+  });
+
+  test('a filter keeps the copy the subset, as updates move rows in and out of it', async () => {
+    const target = newTarget();
+    const input = { filters: { items: "status = 'active'" } };
+    const first = await sync(target, 'items', {}, input);
+    assert.equal(first.status, 'completed', JSON.stringify(first.tables[0]?.error));
+    assert.equal(await digest(target, 'items'), await digest(source.name, 'items', "status = 'active'"));
+    await exec(`UPDATE \`${source.name}\`.items SET status = 'archived' WHERE id IN (1, 2);
+      UPDATE \`${source.name}\`.items SET status = 'active' WHERE id IN (3, 6);
+      UPDATE \`${source.name}\`.items SET price = 99 WHERE id = 9;`);
+    const run = await sync(target, 'items', { overlap_seconds: 0, detect_deletes: true }, input);
+    assert.equal(run.status, 'completed', JSON.stringify(run.tables[0]?.error));
+    assert.equal(run.tables[0]?.verified, true);
+    assert.equal(await digest(target, 'items'), await digest(source.name, 'items', "status = 'active'"));
+    const bad = await t.runtime.sync.planOneShot({ from: source.url, to: `${writerUrl}/${target}`, tables: ['items'], mode: 'incremental', options: syncOptionsSchema.parse({}), filters: { items: 'no_such_column = 1' } });
+    assert.equal(bad.tables[0]?.problem?.code, 'DBF_INVALID_FILTER');
+    await assert.rejects(sync(target, 'items', {}, { filters: { items: '1; DROP TABLE items' } }), (e: { code?: string }) => e.code === 'DBF_INVALID_FILTER');
+  });
+
+  test('conflict_resolution: error fails on a target row that differs, skip keeps it, overwrite replaces it', async () => {
+    const target = newTarget();
+    await sync(target, 'items');
+    await exec(`UPDATE \`${target}\`.items SET name = 'edited on the copy' WHERE id = 42; UPDATE \`${source.name}\`.items SET price = 7 WHERE id = 42`);
+    const failed = await sync(target, 'items', { overlap_seconds: 0, conflict_resolution: 'error' });
+    assert.equal(failed.status, 'failed');
+    assert.equal(failed.tables[0]?.error?.code, 'DBF_SYNC_CONFLICT');
+    assert.match(failed.tables[0]?.error?.message ?? '', /keys 42/);
+    const skipped = await sync(target, 'items', { overlap_seconds: 0, conflict_resolution: 'skip' });
+    assert.equal(skipped.status, 'completed', JSON.stringify(skipped.tables[0]?.error));
+    const [row] = await withMysqlAdmin(async (conn) => (await conn.query(`SELECT name, price FROM \`${target}\`.items WHERE id = 42`))[0] as Array<{ name: string; price: string }>);
+    assert.deepEqual([row?.name, row?.price], ['edited on the copy', '10.50']);
+    await exec(`UPDATE \`${source.name}\`.items SET price = 8 WHERE id = 42`);
+    assert.equal((await sync(target, 'items', { overlap_seconds: 0 })).status, 'completed');
+    assert.equal(await digest(target, 'items'), await digest(source.name, 'items'));
+  });
+
+  test('an added nullable column is applied; a dropped column stops the table with a hint to copy it in full', async () => {
+    await exec(`CREATE TABLE \`${source.name}\`.shapes (id INT PRIMARY KEY AUTO_INCREMENT, label VARCHAR(20), modified_at DATETIME NOT NULL DEFAULT '2026-01-01 00:00:00', KEY (modified_at)) ENGINE=InnoDB;
+      INSERT INTO \`${source.name}\`.shapes (label) SELECT CONCAT('s', seq) FROM seq_1_to_50;`);
+    const target = newTarget();
+    assert.equal((await sync(target, 'shapes')).status, 'completed');
+    await exec(`ALTER TABLE \`${source.name}\`.shapes ADD COLUMN colour VARCHAR(10) NULL AFTER label; UPDATE \`${source.name}\`.shapes SET colour = 'red', modified_at = '2027-01-01' WHERE id = 5`);
+    const added = await sync(target, 'shapes', { overlap_seconds: 0 });
+    assert.equal(added.status, 'completed', JSON.stringify(added.tables[0]?.error));
+    assert.equal(await digest(target, 'shapes'), await digest(source.name, 'shapes'));
+    await exec(`ALTER TABLE \`${source.name}\`.shapes DROP COLUMN label`);
+    const dropped = await sync(target, 'shapes', { overlap_seconds: 0 });
+    assert.equal(dropped.status, 'failed');
+    assert.equal(dropped.tables[0]?.error?.code, 'DBF_SCHEMA_CHANGED');
+    assert.match(dropped.tables[0]?.error?.message ?? '', /label was dropped.*run a full copy/);
+    const full = await t.runtime.sync.startOneShot({ from: source.url, to: `${writerUrl}/${target}`, tables: ['shapes'], mode: 'full', options: syncOptionsSchema.parse({}) }, 'cli');
+    await waitFor(async () => (await t.runtime.jobs.get(full.job.id)).status === 'completed' || undefined, 30_000, 'the full copy');
+    assert.equal(await digest(target, 'shapes'), await digest(source.name, 'shapes'));
+  });
+
+  test('a table without a cursor, or a cursor that is not one, fails with DBF_NO_CURSOR', async () => {
+    await exec(`CREATE TABLE \`${source.name}\`.plain (code VARCHAR(5) PRIMARY KEY, v INT) ENGINE=InnoDB; INSERT INTO \`${source.name}\`.plain VALUES ('a', 1)`);
+    const target = newTarget();
+    const none = await plan(target, 'plain');
+    assert.equal(none.tables[0]?.problem?.code, 'DBF_NO_CURSOR');
+    assert.match(none.tables[0]?.problem?.message ?? '', /--cursor plain:COLUMN/);
+    const wrong = await plan(target, 'items', {}, { cursors: { items: 'name' } });
+    assert.equal(wrong.tables[0]?.problem?.code, 'DBF_NO_CURSOR');
+    assert.match(wrong.tables[0]?.problem?.message ?? '', /it could follow: id, updated_at/);
+    void MYSQL_URL;
+  });
+});
