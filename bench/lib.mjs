@@ -249,6 +249,32 @@ export function lastLine(text) {
  * against the source fingerprints. Wall is the median of the runs; RSS the largest seen; a failed
  * run stops the method (its row then says why, with no figures).
  */
+/**
+ * Waits (at most 2 minutes) until both servers are idle: few dirty pages left to flush and the purge
+ * caught up. A load leaves minutes of background writes behind it (measured here: a clone timed right
+ * after myloader ran 2–5 s slower than the same clone on idle servers), so every timed run, of every
+ * method, starts from idle servers rather than paying for the method before it.
+ */
+export async function settleServers(servers = [MAIN, SECOND]) {
+  const deadline = Date.now() + 120_000;
+  let calm = 0;
+  while (Date.now() < deadline && calm < 2) {
+    let busy = false;
+    for (const server of servers) {
+      const conn = await connect(server, undefined);
+      try {
+        const [[dirty]] = await conn.query("SHOW GLOBAL STATUS LIKE 'Innodb_buffer_pool_pages_dirty'");
+        const [[history]] = await conn.query("SELECT count FROM information_schema.innodb_metrics WHERE name = 'trx_rseg_history_len'");
+        if (Number(dirty?.Value ?? 0) > 200 || Number(history?.count ?? 0) > 1000) busy = true;
+      } finally {
+        await conn.end();
+      }
+    }
+    calm = busy ? 0 : calm + 1;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
 export async function measure(method, { runs, sourcePrints, keep }) {
   const walls = [];
   const cpus = [];
@@ -259,6 +285,7 @@ export async function measure(method, { runs, sourcePrints, keep }) {
   for (let i = 1; i <= runs; i++) {
     log(`${name}: run ${i}/${runs}`);
     await method.prepare?.();
+    await settleServers();
     const res = await method.exec();
     const failure = method.failure
       ? method.failure(res)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Brings up the servers the integration tests need: MariaDB (127.0.0.1:3306, root, empty password),
-# PostgreSQL (127.0.0.1:5432, user postgres, trust) and Redis (127.0.0.1:6379). Starts the ones that
+# PostgreSQL (127.0.0.1:5432, user postgres, trust) and Redis (127.0.0.1:6379), and installs Debian's
+# chromium for the browser tests. Starts the ones that
 # are installed but stopped; on a fresh Debian machine (as root) installs the missing ones first.
 # Idempotent: a service that already answers is left alone. Also adds the one pg_hba rule the tests
 # need to prove that a wrong PostgreSQL password is reported as such (the rest stays trust).
@@ -19,6 +20,8 @@ need_install=()
 command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || need_install+=(mariadb-server)
 ls /etc/postgresql/*/main >/dev/null 2>&1 || need_install+=(postgresql)
 command -v redis-server >/dev/null 2>&1 || need_install+=(redis-server)
+# The dashboard's browser tests (test/browser) drive Debian's Chromium through playwright-core.
+[ -x /usr/bin/chromium ] || need_install+=(chromium fonts-liberation)
 if [ ${#need_install[@]} -gt 0 ]; then
   echo "test-services: installing ${need_install[*]}"
   as_root apt-get update -qq
@@ -65,4 +68,4 @@ if ! listening 6379; then
   as_root redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log
   wait_for 6379 Redis
 fi
-echo "test-services: MariaDB, PostgreSQL and Redis are up"
+echo "test-services: MariaDB, PostgreSQL and Redis are up; chromium is installed"

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { AppDeps } from './api/app.js';
+import { ConfigTransferService } from './catalog/config-transfer-service.js';
 import { ConnectionService } from './catalog/connection-service.js';
 import { SyncConfigService } from './catalog/sync-config-service.js';
 import type { Settings } from './config/settings.js';
@@ -39,6 +40,7 @@ export interface Runtime {
   readonly store: Store;
   readonly connections: ConnectionService;
   readonly configs: SyncConfigService;
+  readonly transfer: ConfigTransferService;
   readonly jobs: JobService;
   readonly jobStore: JobStore;
   readonly workers: WorkerRegistry;
@@ -65,6 +67,7 @@ export async function openRuntime(settings: Settings, logger: Logger): Promise<R
   const now = (): number => Date.now();
   const connections = new ConnectionService({ db: store.db, secrets, adapterFor, now, connectTimeoutMs: settings.connect_timeout_ms });
   const configs = new SyncConfigService({ db: store.db, connections, now });
+  const transfer = new ConfigTransferService({ db: store.db, secrets, connections, configs, now });
   const jobStore = new JobStore(store.db);
   const workers = new WorkerRegistry(store.db);
   const timing = leaseTiming(settings.lease_ms);
@@ -101,13 +104,14 @@ export async function openRuntime(settings: Settings, logger: Logger): Promise<R
   };
   const doctor = new Doctor({ db: store.db, store: jobStore, timing, now, self: thisProcess(), isPidAlive });
   const stats = (): Promise<JobStats> => computeStats(store.db, now());
-  return { settings, logger, store, connections, configs, jobs, jobStore, workers, timing, doctor, sync, stats, startWorker, close };
+  return { settings, logger, store, connections, configs, transfer, jobs, jobStore, workers, timing, doctor, sync, stats, startWorker, close };
 }
 
 export function appDepsOf(runtime: Runtime, withRequestLogs: boolean): AppDeps {
   return {
     connections: runtime.connections,
     configs: runtime.configs,
+    transfer: runtime.transfer,
     jobs: runtime.jobs,
     planConfig: (ref) => runtime.sync.planConfig(ref),
     stats: () => runtime.stats(),
@@ -118,6 +122,9 @@ export function appDepsOf(runtime: Runtime, withRequestLogs: boolean): AppDeps {
     workersAlive: async () => (await runtime.workers.alive(Date.now(), runtime.timing.leaseMs)).length,
     version: VERSION,
     bodyLimitBytes: runtime.settings.server.body_limit_bytes,
+    tokens: runtime.settings.api_tokens,
+    metricsRequireToken: runtime.settings.server.metrics_require_token,
+    corsOrigins: runtime.settings.server.cors_origins,
     ...(withRequestLogs ? { logger: runtime.logger } : {}),
   };
 }

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply } from 'fastify';
-import { DbfError, isDbfError, toDbfError } from '../domain/errors.js';
+import { DbfError, isDbfError, oneLine, toDbfError } from '../domain/errors.js';
 import { isStoreUnavailable } from '../store/store-errors.js';
 
 /**
@@ -32,8 +32,15 @@ export function toApiError(error: unknown): DbfError {
       return new DbfError('DBF_INVALID_JSON', 'the request body is empty but Content-Type says JSON', { cause: error });
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return new DbfError('DBF_INVALID_JSON', 'the request body is not valid JSON', { cause: error });
+    case 'FST_ERR_BAD_URL':
+      return new DbfError('DBF_INVALID_INPUT', 'the URL is malformed (a bad %-escape)', { cause: error });
     default:
       break;
+  }
+  // Any other refusal of Fastify's own (a bad Content-Length, …) is the client's, not ours.
+  const status = (error as Partial<FastifyError>).statusCode;
+  if (typeof fastifyCode === 'string' && fastifyCode.startsWith('FST_') && typeof status === 'number' && status >= 400 && status < 500) {
+    return new DbfError('DBF_INVALID_INPUT', oneLine(error instanceof Error ? error.message : String(error)), { cause: error });
   }
   if (error instanceof SyntaxError && (error as Partial<FastifyError>).statusCode === 400) {
     return new DbfError('DBF_INVALID_JSON', 'the request body is not valid JSON', { cause: error });

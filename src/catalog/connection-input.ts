@@ -14,26 +14,30 @@ export const CONNECTION_NAME = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'must be 1-128 letters, digits, "_", "." or "-", starting with a letter or digit');
 
-const fields = {
+export const connectionFields = {
   engine: z.string().min(1).max(32),
   host: z.string().min(1).max(255).nullish(),
-  port: z.union([z.number(), z.string()]).nullish(),
+  port: z.union([z.number(), z.string().max(16)]).nullish(),
   username: z.string().max(255).nullish(),
   password: z.string().max(1024).nullish(),
   database: z.string().min(1).max(1024).nullish(),
-  ssl: z.union([z.boolean(), z.string()]).optional(),
+  ssl: z.union([z.boolean(), z.string().max(32)]).optional(),
 };
 
 const URL_FIELD = z.string().min(1).max(4096);
 /** `skip_test: true` saves without first connecting (by default a connection that fails its test is not saved). */
 const urlForm = z.object({ name: CONNECTION_NAME, url: URL_FIELD, skip_test: z.boolean().optional() }).strict();
-const fieldForm = z.object({ name: CONNECTION_NAME, ...fields, skip_test: z.boolean().optional() }).strict();
+const fieldForm = z.object({ name: CONNECTION_NAME, ...connectionFields, skip_test: z.boolean().optional() }).strict();
 export type ConnectionInput = z.infer<typeof urlForm> | z.infer<typeof fieldForm>;
 
 /** An unsaved connection for `POST /connections/test`: the same fields, the name optional. */
 const urlProbe = z.object({ name: CONNECTION_NAME.optional(), url: URL_FIELD }).strict();
-const fieldProbe = z.object({ name: CONNECTION_NAME.optional(), ...fields }).strict();
+const fieldProbe = z.object({ name: CONNECTION_NAME.optional(), ...connectionFields }).strict();
 export type ConnectionProbeInput = z.infer<typeof urlProbe> | z.infer<typeof fieldProbe>;
+
+/** Both forms, for the API's docs; parsing picks one (below) so that errors name the right field. */
+export const connectionInputSchema = z.union([urlForm, fieldForm]);
+export const connectionProbeSchema = z.union([urlProbe, fieldProbe]);
 
 const hasUrl = (value: unknown): boolean => typeof value === 'object' && value !== null && 'url' in value;
 

@@ -8,7 +8,7 @@ import type { StoreDb } from '../store/open-store.js';
 import type { ConnectionRow } from '../store/schema.js';
 import { isUniqueViolation } from '../store/store-errors.js';
 import { parseConnectionInput, parseConnectionProbe, specFromInput } from './connection-input.js';
-import { specOfRow, sslToColumn, toConnectionView } from './connection-view.js';
+import { connectionRow, specOfRow, toConnectionView } from './connection-view.js';
 import type { ConnectionView } from './connection-view.js';
 
 export interface ConnectionServiceDeps {
@@ -66,19 +66,7 @@ export class ConnectionService {
     if (!input.skip_test) await this.testSpec(spec);
     const id = randomUUID();
     const now = this.deps.now();
-    const row: ConnectionRow = {
-      id,
-      name: input.name,
-      engine: spec.engine,
-      host: spec.host,
-      port: spec.port,
-      username: spec.username,
-      password_secret: spec.password ? this.deps.secrets.seal(spec.password, id) : null,
-      database_name: spec.database,
-      ssl: sslToColumn(spec.ssl),
-      created_at_ms: now,
-      updated_at_ms: now,
-    };
+    const row = connectionRow(id, input.name, spec, spec.password ? this.deps.secrets.seal(spec.password, id) : null, now, now);
     await this.write(input.name, () => this.deps.db.insertInto('connections').values(row).execute());
     return toConnectionView(row);
   }
@@ -92,18 +80,7 @@ export class ConnectionService {
     const spec: ConnectionSpec = { ...given, password };
     await this.refuseTakenName(input.name, existing.id);
     if (!input.skip_test) await this.testSpec(spec);
-    const updated: ConnectionRow = {
-      ...existing,
-      name: input.name,
-      engine: spec.engine,
-      host: spec.host,
-      port: spec.port,
-      username: spec.username,
-      password_secret: password ? this.deps.secrets.seal(password, existing.id) : null,
-      database_name: spec.database,
-      ssl: sslToColumn(spec.ssl),
-      updated_at_ms: this.deps.now(),
-    };
+    const updated = connectionRow(existing.id, input.name, spec, password ? this.deps.secrets.seal(password, existing.id) : null, existing.created_at_ms, this.deps.now());
     await this.write(input.name, () => this.deps.db.updateTable('connections').set(updated).where('id', '=', existing.id).execute());
     return toConnectionView(updated);
   }

@@ -42,6 +42,23 @@ export function specOfRow(row: ConnectionRow, password: string | null): Connecti
   };
 }
 
+/** The stored row of a connection; the password arrives sealed (or null for none). */
+export function connectionRow(id: string, name: string, spec: ConnectionSpec, passwordSecret: string | null, createdAt: number, now: number): ConnectionRow {
+  return {
+    id,
+    name,
+    engine: spec.engine,
+    host: spec.host,
+    port: spec.port,
+    username: spec.username,
+    password_secret: passwordSecret,
+    database_name: spec.database,
+    ssl: sslToColumn(spec.ssl),
+    created_at_ms: createdAt,
+    updated_at_ms: now,
+  };
+}
+
 export function toConnectionView(row: ConnectionRow): ConnectionView {
   const spec = specOfRow(row, null);
   return {

@@ -16,7 +16,7 @@ export const IDENTIFIER = z
   .min(1)
   .max(64)
   .refine((s) => !/[`"'\\\u0000-\u001f\u007f]/.test(s) && s.trim() === s, IDENT_MESSAGE);
-const DATABASE = z
+export const DATABASE_NAME = z
   .string()
   .min(1)
   .max(64)
@@ -27,20 +27,21 @@ export const SYNC_MODES = ['full', 'incremental'] as const;
 export type SyncMode = (typeof SYNC_MODES)[number];
 
 const readOnly = {
-  created_at: z.string().optional(),
-  updated_at: z.string().optional(),
+  created_at: z.string().max(64).optional(),
+  updated_at: z.string().max(64).optional(),
 };
 
 export const mappingInputSchema = z
   .object({
     id: z.string().max(64).optional(),
-    sync_config_id: z.string().optional(),
+    sync_config_id: z.string().max(128).optional(),
     source_table: IDENTIFIER,
     target_table: IDENTIFIER.nullish(),
     sync_mode: z.enum(SYNC_MODES).nullish(),
     enabled: z.boolean().default(true),
     where_clause: z
       .string()
+      .max(10_000)
       .nullish()
       .transform((s) => (s === undefined || s === null || s.trim() === '' ? null : s)),
     cursor_column: IDENTIFIER.nullish(),
@@ -55,9 +56,9 @@ export const syncOptionsSchema = z
     batch_size: z.number().int().min(1).max(100_000).nullable().default(null),
     /** Tables and chunks copied at once; null: as many as this machine allows. */
     max_concurrency: z.number().int().min(1).max(64).nullable().default(null),
-    /** Incremental upserts: overwrite the target row, skip it, or fail on a conflicting row. */
     /** A table of at least this many rows is cut into key ranges that the lanes copy at once; null: 100,000. */
     split_min_rows: z.number().int().min(1).nullable().default(null),
+    /** Incremental upserts: overwrite the target row, skip it, or fail on a conflicting row. */
     conflict_resolution: z.enum(['overwrite', 'skip', 'error']).default('overwrite'),
     /** Incremental: seconds below a temporal mark re-read each run, for rows committed late. */
     overlap_seconds: z.number().int().min(0).max(604_800).default(300),
@@ -75,17 +76,18 @@ export type SyncOptions = z.infer<typeof syncOptionsSchema>;
 
 export const syncConfigInputSchema = z
   .object({
-    id: z.string().optional(),
+    id: z.string().max(128).optional(),
     name: CONFIG_NAME,
     source_connection_id: z.string().min(1).max(128),
     target_connection_id: z.string().min(1).max(128),
-    source_connection_name: z.string().optional(),
-    target_connection_name: z.string().optional(),
-    source_database: DATABASE.nullish(),
-    target_database: DATABASE.nullish(),
+    source_connection_name: z.string().max(128).optional(),
+    target_connection_name: z.string().max(128).optional(),
+    source_database: DATABASE_NAME.nullish(),
+    target_database: DATABASE_NAME.nullish(),
     sync_mode: z.enum(SYNC_MODES).default('full'),
     schedule: z
       .string()
+      .max(255)
       .nullish()
       .transform((s) => (s === undefined || s === null || s.trim() === '' ? null : s.trim())),
     enabled: z.boolean().default(true),

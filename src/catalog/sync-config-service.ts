@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { DbfError } from '../domain/errors.js';
-import { checkRowFilter } from '../domain/row-filter.js';
 import { parseInput } from '../domain/validation.js';
-import { defaultDatabase, sameDatabase } from '../engines/default-database.js';
 import type { StoreDb } from '../store/open-store.js';
 import type { SyncConfigRow, TableMappingRow } from '../store/schema.js';
 import { isUniqueViolation } from '../store/store-errors.js';
 import type { ConnectionService } from './connection-service.js';
-import { syncConfigInputSchema } from './sync-config-input.js';
-import type { SyncConfigInput } from './sync-config-input.js';
+import { specOfRow } from './connection-view.js';
+import { checkConfig, refuseSchedule } from './sync-config-check.js';
+import type { ResolvedConfig } from './sync-config-check.js';
+import { CONFIG_NAME, syncConfigInputSchema } from './sync-config-input.js';
+import { insertConfig, replaceConfig } from './sync-config-rows.js';
 import { toMappingView, toSyncConfigView } from './sync-config-view.js';
 import type { SyncConfigView, TableMappingView } from './sync-config-view.js';
 
@@ -19,10 +20,9 @@ export interface SyncConfigServiceDeps {
   readonly now: () => number;
 }
 
-const reorderSchema = z.object({ mapping_ids: z.array(z.string()).min(1) }).strict();
+export const reorderSchema = z.object({ mapping_ids: z.array(z.string().max(128)).min(1).max(10_000) }).strict();
+export const copySchema = z.object({ name: CONFIG_NAME }).strict();
 const ACTIVE = ['pending', 'running'];
-/** Longer than any valid table name (64), so it can never collide with one. */
-const parkedName = (id: string): string => `dbferry-parked-mapping:${id}:${'-'.repeat(8)}`;
 
 /**
  * Sync configs and their table mappings. Everything is validated before anything is written: the
@@ -68,12 +68,7 @@ export class SyncConfigService {
     const input = await this.validate(body, null);
     const id = randomUUID();
     const now = this.deps.now();
-    await this.write(input.config.name, async () => {
-      await this.deps.db.transaction().execute(async (trx) => {
-        await trx.insertInto('sync_configs').values(this.configRow(id, input, now, now)).execute();
-        for (const mapping of this.planMappings(id, input.config, [], now)) await trx.insertInto('table_mappings').values(mapping).execute();
-      });
-    });
+    await this.write(input.config.name, () => this.deps.db.transaction().execute((trx) => insertConfig(trx, id, input, now)));
     return this.get(id);
   }
 
@@ -81,30 +76,32 @@ export class SyncConfigService {
     const existing = await this.findRow(ref);
     const input = await this.validate(body, existing.id);
     const now = this.deps.now();
-    await this.write(input.config.name, async () => {
-      await this.deps.db.transaction().execute(async (trx) => {
-        const current = await trx.selectFrom('table_mappings').selectAll().where('config_id', '=', existing.id).execute();
-        const next = this.planMappings(existing.id, input.config, current, now);
-        const keep = new Set(next.map((m) => m.id));
-        const gone = current.filter((m) => !keep.has(m.id)).map((m) => m.id);
-        // Delete first, and park kept rows on temporary names, so a swap of target tables between
-        // two mappings cannot trip the (config, target_table) unique key halfway through.
-        if (gone.length > 0) await trx.deleteFrom('table_mappings').where('id', 'in', gone).execute();
-        for (const m of next.filter((n) => current.some((c) => c.id === n.id))) {
-          await trx.updateTable('table_mappings').set({ target_table: parkedName(m.id) }).where('id', '=', m.id).execute();
-        }
-        await trx.updateTable('sync_configs').set(this.configRow(existing.id, input, existing.created_at_ms, now)).where('id', '=', existing.id).execute();
-        for (const mapping of next) {
-          if (current.some((c) => c.id === mapping.id)) {
-            const { id, created_at_ms, ...changes } = mapping;
-            await trx.updateTable('table_mappings').set(changes).where('id', '=', id).execute();
-          } else {
-            await trx.insertInto('table_mappings').values(mapping).execute();
-          }
-        }
-      });
-    });
+    await this.write(input.config.name, () => this.deps.db.transaction().execute((trx) => replaceConfig(trx, existing, input, now)));
     return this.get(existing.id);
+  }
+
+  /**
+   * `POST /configs/:id/copy {name}`: a new config with every field of the original but its name
+   * (DB-Taxi's "copy" button), checked like any new config; the original is untouched.
+   */
+  async copy(ref: string, body: unknown): Promise<SyncConfigView> {
+    const original = await this.get(ref);
+    const { name } = parseInput(copySchema, body);
+    return this.create({
+      name,
+      source_connection_id: original.source_connection_id,
+      target_connection_id: original.target_connection_id,
+      source_database: original.source_database,
+      target_database: original.target_database,
+      sync_mode: original.sync_mode,
+      schedule: original.schedule,
+      enabled: original.enabled,
+      options: original.options,
+      tables: original.tables.map((t) => ({
+        source_table: t.source_table, target_table: t.target_table, sync_mode: t.sync_mode, enabled: t.enabled,
+        where_clause: t.where_clause, cursor_column: t.cursor_column, sort_order: t.sort_order,
+      })),
+    });
   }
 
   /** Refused while a job of this config is active; mappings go with the config, job history stays. */
@@ -139,91 +136,30 @@ export class SyncConfigService {
     return this.mappings(row.id);
   }
 
-  private async validate(body: unknown, selfId: string | null): Promise<{ config: SyncConfigInput; sourceId: string; targetId: string; sourceDb: string; targetDb: string }> {
+  private async validate(body: unknown, selfId: string | null): Promise<ResolvedConfig> {
     const config = parseInput(syncConfigInputSchema, body, 'DBF_INVALID_SYNC_CONFIG');
-    if (config.schedule !== null) {
-      throw new DbfError('DBF_NOT_IMPLEMENTED', 'schedule: scheduled runs have not landed yet; leave schedule empty and start jobs with `dbferry run`');
-    }
+    refuseSchedule(config);
     const taken = await this.deps.db.selectFrom('sync_configs').select('id').where('name', '=', config.name).executeTakeFirst();
     if (taken && taken.id !== selfId) throw new DbfError('DBF_DUPLICATE_NAME', `a sync config named "${config.name}" already exists`);
 
     const source = await this.deps.connections.findRow(config.source_connection_id);
     const target = await this.deps.connections.findRow(config.target_connection_id);
+    const resolved = checkConfig(config, { id: source.id, name: source.name, spec: specOfRow(source, null) }, { id: target.id, name: target.name, spec: specOfRow(target, null) });
+
     const sourceSpec = await this.deps.connections.resolveSpec(source.id);
-    const targetSpec = await this.deps.connections.resolveSpec(target.id);
-    const sourceDb = config.source_database ?? defaultDatabase(sourceSpec);
-    const targetDb = config.target_database ?? (source.id === target.id ? null : defaultDatabase(targetSpec)) ?? sourceDb;
-    if (!sourceDb) throw new DbfError('DBF_INVALID_SYNC_CONFIG', `source_database is required: connection "${source.name}" names no database`);
-    if (!targetDb) throw new DbfError('DBF_INVALID_SYNC_CONFIG', 'target_database is required');
-    if (sameDatabase(sourceSpec, sourceDb, targetSpec, targetDb)) {
-      throw new DbfError('DBF_INVALID_SYNC_CONFIG', `source and target are the same database (${sourceDb}): a config must copy into another database`);
-    }
-
-    const targets = new Set<string>();
-    for (const table of config.tables) {
-      const targetTable = table.target_table ?? table.source_table;
-      if (targets.has(targetTable)) throw new DbfError('DBF_INVALID_SYNC_CONFIG', `two mappings write the same target table "${targetTable}"`);
-      targets.add(targetTable);
-      if (table.where_clause !== null) {
-        try {
-          checkRowFilter(table.where_clause);
-        } catch (error) {
-          throw new DbfError('DBF_INVALID_FILTER', `table ${table.source_table}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-        }
+    await this.deps.connections.withSession(sourceSpec, async (session) => {
+      const sourceTables = await session.listTables(resolved.sourceDb);
+      const byName = new Map(sourceTables.map((t) => [t.name, t]));
+      const missing = config.tables.filter((t) => !byName.has(t.source_table)).map((t) => t.source_table);
+      if (missing.length > 0) {
+        throw new DbfError('DBF_TABLE_NOT_FOUND', `source database ${resolved.sourceDb} on "${source.name}" has no table ${missing.map((m) => `"${m}"`).join(', ')}`, { details: { missing } });
       }
-    }
-
-    const sourceTables = await this.deps.connections.withSession(sourceSpec, (session) => session.listTables(sourceDb));
-    const byName = new Map(sourceTables.map((t) => [t.name, t]));
-    const missing = config.tables.filter((t) => !byName.has(t.source_table)).map((t) => t.source_table);
-    if (missing.length > 0) {
-      throw new DbfError('DBF_TABLE_NOT_FOUND', `source database ${sourceDb} on "${source.name}" has no table ${missing.map((m) => `"${m}"`).join(', ')}`, { details: { missing } });
-    }
-    return { config, sourceId: source.id, targetId: target.id, sourceDb, targetDb };
-  }
-
-  private configRow(id: string, input: { config: SyncConfigInput; sourceId: string; targetId: string; sourceDb: string; targetDb: string }, createdAt: number, now: number): SyncConfigRow {
-    const { config } = input;
-    return {
-      id,
-      name: config.name,
-      source_connection_id: input.sourceId,
-      target_connection_id: input.targetId,
-      source_database: input.sourceDb,
-      target_database: input.targetDb,
-      sync_mode: config.sync_mode,
-      schedule: config.schedule,
-      enabled: config.enabled ? 1 : 0,
-      options: JSON.stringify(config.options),
-      created_at_ms: createdAt,
-      updated_at_ms: now,
-    };
-  }
-
-  /** The mappings to store, in order, reusing the ids of `current` mappings they match. */
-  private planMappings(configId: string, config: SyncConfigInput, current: TableMappingRow[], now: number): TableMappingRow[] {
-    const ordered = config.tables.map((t, index) => ({ t, index })).sort((a, b) => (a.t.sort_order ?? a.index) - (b.t.sort_order ?? b.index) || a.index - b.index);
-    const claimed = new Set<string>();
-    return ordered.map(({ t }, position) => {
-      const targetTable = t.target_table ?? t.source_table;
-      const match =
-        current.find((c) => c.id === t.id && !claimed.has(c.id)) ??
-        current.find((c) => !claimed.has(c.id) && c.source_table === t.source_table && c.target_table === targetTable);
-      if (match) claimed.add(match.id);
-      return {
-        id: match?.id ?? randomUUID(),
-        config_id: configId,
-        source_table: t.source_table,
-        target_table: targetTable,
-        sync_mode: t.sync_mode ?? config.sync_mode,
-        enabled: t.enabled ? 1 : 0,
-        where_clause: t.where_clause,
-        cursor_column: t.cursor_column ?? null,
-        sort_order: position,
-        created_at_ms: match?.created_at_ms ?? now,
-        updated_at_ms: now,
-      };
+      // Filters are planned by the source (EXPLAIN) before anything is saved: a typo fails now, not at the next run.
+      for (const t of config.tables) {
+        if (t.where_clause !== null) await session.checkFilter?.(resolved.sourceDb, t.source_table, t.where_clause);
+      }
     });
+    return resolved;
   }
 
   private mappingRows(configId: string): Promise<TableMappingRow[]> {

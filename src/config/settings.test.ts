@@ -237,6 +237,10 @@ describe('loadSettings environment', () => {
       DBFERRY_SERVER_HOST: '0.0.0.0',
       DBFERRY_SERVER_PORT: '9090',
       DBFERRY_SERVER_BODY_LIMIT_BYTES: '2048',
+      DBFERRY_SERVER_TOKENS: '[{"token": "viewer-token-0123456789", "role": "viewer"}]',
+      DBFERRY_SERVER_CORS_ORIGINS: 'https://dash.example, http://127.0.0.1:5173',
+      DBFERRY_SERVER_METRICS_REQUIRE_TOKEN: 'true',
+      DBFERRY_API_TOKEN: 'admin-token-0123456789',
       DBFERRY_CONNECT_TIMEOUT_MS: '3000',
       DBFERRY_LEASE_MS: '9000',
       DBFERRY_MAX_CONCURRENCY: '6',
@@ -250,8 +254,12 @@ describe('loadSettings environment', () => {
       home: '/h',
       store: 'sqlite:/s.db',
       secret_key: 'k'.repeat(20),
+      api_token: 'admin-token-0123456789',
       log: { level: 'warn', format: 'json' },
-      server: { host: '0.0.0.0', port: 9090, body_limit_bytes: 2048 },
+      server: {
+        host: '0.0.0.0', port: 9090, body_limit_bytes: 2048, tokens: [{ token: 'viewer-token-0123456789', role: 'viewer' }],
+        cors_origins: ['https://dash.example', 'http://127.0.0.1:5173'], metrics_require_token: true,
+      },
       connect_timeout_ms: 3000,
       lease_ms: 9000,
       max_concurrency: 6,
@@ -259,6 +267,10 @@ describe('loadSettings environment', () => {
       job_timeout_ms: 60000,
       allow_test_jobs: true,
       alerts: { webhook_url: 'https://hooks.example.com/dbferry' },
+      api_tokens: [
+        { role: 'admin', token: 'admin-token-0123456789', source: 'api_token' },
+        { role: 'viewer', token: 'viewer-token-0123456789', source: 'server.tokens.0' },
+      ],
     });
   });
 
@@ -333,5 +345,57 @@ describe('loadSettings: a section given a plain value', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('loadSettings: API tokens and CORS', () => {
+  const yaml = (tokens: string): string => `server:\n  tokens:\n${tokens}`;
+
+  it('has no tokens, no CORS origins and an open /metrics by default, and binds 127.0.0.1', () => {
+    const settings = load();
+    assert.deepEqual(settings.api_tokens, []);
+    assert.deepEqual(settings.server.cors_origins, []);
+    assert.equal(settings.server.metrics_require_token, false);
+    assert.equal(settings.server.host, '127.0.0.1');
+  });
+
+  it('reads tokens with roles from the file, a token_env from the environment', () => {
+    const { cwd } = dirWithFile(yaml('    - { token: operator-token-0123456789, role: operator }\n    - { token_env: DASH_TOKEN, role: viewer }\n'));
+    const settings = loadSettings({ cwd, env: { DASH_TOKEN: 'from-the-environment-0123' } });
+    assert.deepEqual(settings.api_tokens, [
+      { role: 'operator', token: 'operator-token-0123456789', source: 'server.tokens.0' },
+      { role: 'viewer', token: 'from-the-environment-0123', source: 'server.tokens.1 (DASH_TOKEN)' },
+    ]);
+  });
+
+  it('refuses an unset token_env, naming the variable', () => {
+    const { cwd } = dirWithFile(yaml('    - { token_env: MISSING_TOKEN, role: viewer }\n'));
+    fails({ cwd }, 'DBF_CONFIG_INVALID', /MISSING_TOKEN is not set/);
+  });
+
+  it('refuses an unknown key in a token entry, an unknown role, both or neither of token and token_env', () => {
+    fails({ cwd: dirWithFile(yaml('    - { token: operator-token-0123456789, role: operator, scope: all }\n')).cwd }, 'DBF_CONFIG_UNKNOWN_KEY', /server\.tokens\.0\.scope/);
+    fails({ cwd: dirWithFile(yaml('    - { token: operator-token-0123456789, role: root }\n')).cwd }, 'DBF_CONFIG_INVALID', /server\.tokens\.0\.role/);
+    fails({ cwd: dirWithFile(yaml('    - { token: operator-token-0123456789, token_env: X, role: viewer }\n')).cwd }, 'DBF_CONFIG_INVALID', /exactly one of token and token_env/);
+    fails({ cwd: dirWithFile(yaml('    - { role: viewer }\n')).cwd }, 'DBF_CONFIG_INVALID', /exactly one of token and token_env/);
+  });
+
+  it('refuses short tokens, from the file and from DBFERRY_API_TOKEN', () => {
+    fails({ cwd: dirWithFile(yaml('    - { token: short, role: viewer }\n')).cwd }, 'DBF_CONFIG_INVALID', /at least 16 characters/);
+    fails({ env: { DBFERRY_API_TOKEN: 'secret' } }, 'DBF_CONFIG_INVALID', /api_token/);
+  });
+
+  it('refuses one token given twice', () => {
+    const { cwd } = dirWithFile(yaml('    - { token: same-token-0123456789, role: viewer }\n'));
+    fails({ cwd, env: { DBFERRY_API_TOKEN: 'same-token-0123456789' } }, 'DBF_CONFIG_INVALID', /repeats the token of api_token/);
+  });
+
+  it('refuses metrics_require_token without any token, and a CORS origin with a path', () => {
+    fails({ env: { DBFERRY_SERVER_METRICS_REQUIRE_TOKEN: 'true' } }, 'DBF_CONFIG_INVALID', /metrics_require_token needs a token/);
+    fails({ env: { DBFERRY_SERVER_CORS_ORIGINS: 'https://dash.example/app' } }, 'DBF_CONFIG_INVALID', /server\.cors_origins\.0/);
+  });
+
+  it('refuses DBFERRY_SERVER_TOKENS that is not JSON', () => {
+    fails({ env: { DBFERRY_SERVER_TOKENS: '[{token' } }, 'DBF_CONFIG_INVALID', /DBFERRY_SERVER_TOKENS: server\.tokens must be JSON/);
   });
 });

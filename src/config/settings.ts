@@ -4,6 +4,8 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { DbfError, oneLine } from '../domain/errors.js';
 import { defaultStoreUrl } from '../store/store-url.js';
+import { apiTokenSchema, resolveApiTokens, tokenEntrySchema } from './api-tokens.js';
+import type { ApiToken } from './api-tokens.js';
 
 /**
  * dbferry's runtime configuration: one zod schema, filled from (highest first) command-line flags,
@@ -25,6 +27,8 @@ export const settingsSchema = z
     store: z.string().min(1).optional(),
     /** Key that encrypts stored passwords; default: a key file created in `home` on first use. */
     secret_key: z.string().min(1).optional(),
+    /** An admin token for the API (env `DBFERRY_API_TOKEN`); with it or `server.tokens`, /api needs a token. */
+    api_token: apiTokenSchema.optional(),
     log: z
       .object({
         level: z.enum(LOG_LEVELS),
@@ -39,6 +43,12 @@ export const settingsSchema = z
         port: z.number().int().min(0).max(65535),
         /** Request bodies larger than this answer 413 DBF_PAYLOAD_TOO_LARGE. */
         body_limit_bytes: z.number().int().min(1024).max(64 * 1024 * 1024),
+        /** API tokens with roles (viewer, operator, admin), each `{token | token_env, role}`. */
+        tokens: z.array(tokenEntrySchema).max(1000),
+        /** Origins (`https://host:port`) whose pages may call the API from a browser; none: CORS off. */
+        cors_origins: z.array(z.string().regex(/^https?:\/\/[^/?#\s]+$/, 'must be an origin such as https://dash.example:8443 (scheme, host, port; no path)')).max(100),
+        /** `/metrics` needs a token too (any role); only meaningful when tokens are configured. */
+        metrics_require_token: z.boolean(),
       })
       .strict(),
     /** How long connecting to a source or target may take before DBF_CONN_TIMEOUT. */
@@ -67,19 +77,24 @@ export const settingsSchema = z
   })
   .strict();
 
-export type Settings = z.infer<typeof settingsSchema> & { readonly store: string };
+export type Settings = z.infer<typeof settingsSchema> & { readonly store: string; readonly api_tokens: readonly ApiToken[] };
 
-type Kind = 'string' | 'int' | 'bool';
+/** `list`: comma-separated in env and flags; `json`: a JSON value in env (lists of objects). */
+type Kind = 'string' | 'int' | 'bool' | 'list' | 'json';
 /** Every leaf key with its kind, for env parsing and for naming unknown keys. */
 export const SETTING_KEYS: Readonly<Record<string, Kind>> = {
   home: 'string',
   store: 'string',
   secret_key: 'string',
+  api_token: 'string',
   'log.level': 'string',
   'log.format': 'string',
   'server.host': 'string',
   'server.port': 'int',
   'server.body_limit_bytes': 'int',
+  'server.tokens': 'json',
+  'server.cors_origins': 'list',
+  'server.metrics_require_token': 'bool',
   connect_timeout_ms: 'int',
   lease_ms: 'int',
   max_concurrency: 'int',
@@ -92,7 +107,7 @@ export const SETTING_KEYS: Readonly<Record<string, Kind>> = {
 export const DEFAULT_SETTINGS = {
   home: './.dbferry',
   log: { level: 'info', format: 'auto' },
-  server: { host: '127.0.0.1', port: 8080, body_limit_bytes: 1024 * 1024 },
+  server: { host: '127.0.0.1', port: 8080, body_limit_bytes: 1024 * 1024, tokens: [], cors_origins: [], metrics_require_token: false },
   connect_timeout_ms: 10_000,
   lease_ms: 30_000,
   max_concurrency: 2,
@@ -128,7 +143,17 @@ function setPath(tree: Tree, key: string, value: unknown): void {
   node[parts[parts.length - 1] ?? key] = value;
 }
 
-function convert(key: string, raw: string | number | boolean, source: string): string | number | boolean {
+function convert(key: string, raw: string | number | boolean, source: string): unknown {
+  if (SETTING_KEYS[key] === 'list' && typeof raw === 'string') {
+    return raw.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  }
+  if (SETTING_KEYS[key] === 'json' && typeof raw === 'string') {
+    try {
+      return JSON.parse(raw) as unknown;
+    } catch (error) {
+      throw new DbfError('DBF_CONFIG_INVALID', `${source}: ${key} must be JSON: ${error instanceof Error ? oneLine(error.message) : String(error)}`, { cause: error });
+    }
+  }
   if (SETTING_KEYS[key] === 'bool' && typeof raw === 'string') {
     if (/^(true|1|yes)$/i.test(raw.trim())) return true;
     if (/^(false|0|no)$/i.test(raw.trim())) return false;
@@ -207,5 +232,9 @@ export function loadSettings(sources: SettingsSources = {}): Settings {
     throw new DbfError('DBF_CONFIG_INVALID', `setting ${path} is invalid: ${issue?.message ?? 'invalid value'}`, { details: result.error.issues });
   }
   const home = resolve(cwd, result.data.home);
-  return { ...result.data, home, store: result.data.store ?? defaultStoreUrl(home) };
+  const api_tokens = resolveApiTokens(result.data, env);
+  if (result.data.server.metrics_require_token && api_tokens.length === 0) {
+    throw new DbfError('DBF_CONFIG_INVALID', 'setting server.metrics_require_token needs a token: set DBFERRY_API_TOKEN or server.tokens');
+  }
+  return { ...result.data, home, store: result.data.store ?? defaultStoreUrl(home), api_tokens };
 }

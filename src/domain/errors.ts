@@ -38,11 +38,17 @@ export const ERROR_CATALOGUE = {
   DBF_CONFIG_UNKNOWN_KEY: spec('the configuration has an unknown key', 400, 2),
   DBF_CONFIG_INVALID: spec('the configuration is invalid', 400, 2),
   DBF_FILE_UNREADABLE: spec('the file cannot be read', 400, 2),
+  DBF_FILE_UNWRITABLE: spec('the file cannot be written', 400, 2),
+  DBF_INVALID_IMPORT: spec('the config export file is invalid', 400, 2),
+  // Who may call the API.
+  DBF_UNAUTHORIZED: spec('the API needs a valid token: send Authorization: Bearer <token>', 401, 2),
+  DBF_FORBIDDEN: spec("the token's role may not do this", 403, 2),
   // Lookups and conflicts.
   DBF_ROUTE_NOT_FOUND: spec('no such API route', 404, 2),
   DBF_CONNECTION_NOT_FOUND: spec('no such connection', 404, 2),
   DBF_SYNC_CONFIG_NOT_FOUND: spec('no such sync config', 404, 2),
   DBF_DUPLICATE_NAME: spec('the name is already taken', 409, 2),
+  DBF_IMPORT_CONFLICT: spec('the import would change existing connections or sync configs', 409, 2),
   DBF_CONNECTION_IN_USE: spec('the connection is used by a sync config', 409, 2),
   DBF_SYNC_CONFIG_BUSY: spec('the sync config has an active job', 409, 2),
   DBF_SYNC_CONFIG_DISABLED: spec('the sync config is disabled', 409, 2),

@@ -30,6 +30,11 @@ export interface EngineSession {
   listDatabases(): Promise<DatabaseInfo[]>;
   /** Base tables and views of one database, sorted by name. Unknown database → DBF_CONN_UNKNOWN_DATABASE. */
   listTables(database: string): Promise<TableInfo[]>;
+  /**
+   * Asks the server whether a row filter is a valid condition on a table (EXPLAIN: no row is read); a
+   * bad one is DBF_INVALID_FILTER with the server's reason. Absent where an engine cannot copy yet.
+   */
+  checkFilter?(database: string, table: string, filter: string): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -6,7 +6,7 @@ import { DbfError } from '../domain/errors.js';
 import { atDatabase, targetTableKey } from '../engines/copy-registry.js';
 import { ACTIVE_STATUSES, JOB_STATUSES, LOG_LEVELS, TERMINAL_STATUSES } from '../domain/job.js';
 import type { JobTrigger } from '../domain/job.js';
-import { parseInput } from '../domain/validation.js';
+import { parseInput, wholeNumber } from '../domain/validation.js';
 import type { StoreDb } from '../store/open-store.js';
 import type { JobEventRow, JobRow } from '../store/schema.js';
 import type { JobStore } from './job-store.js';
@@ -46,13 +46,13 @@ export interface Page<T> {
 }
 
 const paging = {
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  offset: z.coerce.number().int().min(0).default(0),
+  limit: wholeNumber(1, 500).default(50),
+  offset: wholeNumber(0, 1_000_000_000).default(0),
 };
-const listQuery = z.object({ status: z.enum(JOB_STATUSES).optional(), config_id: z.string().max(128).optional(), ...paging }).strict();
-const historyQuery = z.object({ config_id: z.string().max(128).optional(), ...paging }).strict();
-const logsQuery = z.object({ level: z.enum(LOG_LEVELS).optional(), after_id: z.coerce.number().int().min(0).optional(), ...paging, limit: z.coerce.number().int().min(1).max(1000).default(200) }).strict();
-const pruneQuery = z.object({ older_than_days: z.coerce.number().int().min(1).max(36_500) }).strict();
+export const jobListQuery = z.object({ status: z.enum(JOB_STATUSES).optional(), config_id: z.string().max(128).optional(), ...paging }).strict();
+export const jobHistoryQuery = z.object({ config_id: z.string().max(128).optional(), ...paging }).strict();
+export const jobLogsQuery = z.object({ level: z.enum(LOG_LEVELS).optional(), after_id: wholeNumber(0, Number.MAX_SAFE_INTEGER).optional(), ...paging, limit: wholeNumber(1, 1000).default(200) }).strict();
+export const jobPruneQuery = z.object({ older_than_days: wholeNumber(1, 36_500) }).strict();
 const levelRank = (level: string): number => LOG_LEVELS.indexOf(level as (typeof LOG_LEVELS)[number]);
 
 export function toEventView(row: JobEventRow): JobEventView {
@@ -110,7 +110,7 @@ export class JobService {
   }
 
   async list(query: unknown): Promise<Page<JobView>> {
-    const q = parseInput(listQuery, query ?? {});
+    const q = parseInput(jobListQuery, query ?? {});
     let select = this.deps.db.selectFrom('jobs');
     if (q.status) select = select.where('status', '=', q.status);
     if (q.config_id) select = select.where('config_id', '=', q.config_id);
@@ -126,7 +126,7 @@ export class JobService {
   }
 
   async history(query: unknown): Promise<Page<JobView>> {
-    const q = parseInput(historyQuery, query ?? {});
+    const q = parseInput(jobHistoryQuery, query ?? {});
     let select = this.deps.db.selectFrom('jobs').where('status', 'in', [...TERMINAL_STATUSES]);
     if (q.config_id) select = select.where('config_id', '=', q.config_id);
     const total = await select.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
@@ -137,7 +137,7 @@ export class JobService {
   /** A job's log, oldest first; `level` keeps that level and above; `after_id` follows a live log. */
   async logs(id: string, query: unknown): Promise<Page<JobEventView>> {
     await this.get(id);
-    const q = parseInput(logsQuery, query ?? {});
+    const q = parseInput(jobLogsQuery, query ?? {});
     let select = this.deps.db.selectFrom('job_events').where('job_id', '=', id);
     if (q.level) select = select.where('level', 'in', LOG_LEVELS.filter((l) => levelRank(l) >= levelRank(q.level ?? 'debug')));
     if (q.after_id !== undefined) select = select.where('id', '>', q.after_id);
@@ -168,7 +168,7 @@ export class JobService {
    * else ever deletes history.
    */
   async prune(query: unknown): Promise<{ deleted: number; before: string }> {
-    const { older_than_days } = parseInput(pruneQuery, query ?? {});
+    const { older_than_days } = parseInput(jobPruneQuery, query ?? {});
     const cutoff = this.deps.now() - older_than_days * 86_400_000;
     const deleted = await this.deps.db.transaction().execute(async (trx) => {
       const old = await trx.selectFrom('jobs').select('id').where('status', 'in', [...TERMINAL_STATUSES]).where('finished_at_ms', '<', cutoff).execute();

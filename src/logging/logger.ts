@@ -10,7 +10,7 @@ export type { Logger } from 'pino';
  * URLs are logged through `redactedUrl`), and as a second guard any field named like a secret is
  * censored by pino's redaction.
  */
-export const REDACT_PATHS = ['password', '*.password', 'url', 'connection.url', 'spec.url', 'secret_key', '*.secret_key', 'headers.authorization', 'req.headers.authorization'];
+export const REDACT_PATHS = ['password', '*.password', 'url', 'connection.url', 'spec.url', 'secret_key', '*.secret_key', 'api_token', '*.api_token', 'token', '*.token', 'headers.authorization', 'req.headers.authorization'];
 
 export function createLogger(settings: Pick<Settings, 'log'>, stream: NodeJS.WritableStream = process.stderr): Logger {
   const pretty = settings.log.format === 'pretty' || (settings.log.format === 'auto' && Boolean((stream as NodeJS.WriteStream).isTTY));

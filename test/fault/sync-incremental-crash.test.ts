@@ -67,7 +67,7 @@ describe('an incremental run whose worker is killed -9 mid-run', () => {
     const db = t.runtime.store.db;
     const worker = await spawnWorker({ store, home: dir, leaseMs: 60_000 });
     const first = await t.runtime.jobs.startConfig('wide-inc', 'cli');
-    assert.equal((await waitForStatus(db, first.id, TERMINAL, 60_000)).status, 'completed');
+    assert.equal((await waitForStatus(db, first.id, TERMINAL, 120_000)).status, 'completed');
     const initialMark = await markOf(db);
     assert.ok(initialMark !== null, 'the full first run recorded a mark');
     await worker.stop();

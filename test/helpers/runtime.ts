@@ -40,8 +40,8 @@ export interface ApiReply {
 }
 
 /** Calls the API in-process and parses the envelope. */
-export async function call(app: FastifyInstance, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown): Promise<ApiReply> {
-  const response = await app.inject({ method, url, ...(payload === undefined ? {} : { payload: payload as string | object }) });
+export async function call(app: FastifyInstance, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown, headers: Record<string, string> = {}): Promise<ApiReply> {
+  const response = await app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload: payload as string | object }) });
   return { status: response.statusCode, body: response.json(), text: response.body };
 }
 

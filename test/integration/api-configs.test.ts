@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { syncOptionsSchema } from '../../src/catalog/sync-config-input.js';
 import type { SyncConfigView, TableMappingView } from '../../src/catalog/sync-config-view.js';
 import { createTestRuntime, call, dataOf } from '../helpers/runtime.js';
 import type { TestRuntime } from '../helpers/runtime.js';
@@ -56,7 +57,9 @@ describe('API: sync configs', () => {
     assert.equal(config.target_connection_name, 'maria');
     assert.equal(config.sync_mode, 'full');
     assert.equal(config.enabled, true);
-    assert.deepEqual(config.options, { batch_size: null, max_concurrency: null, conflict_resolution: 'overwrite', strategy: 'swap', verify: true, objects: false });
+    assert.deepEqual(config.options, syncOptionsSchema.parse({}));
+    assert.equal(config.options.strategy, 'swap');
+    assert.equal(config.options.verify, true);
     assert.deepEqual(
       config.tables.map((m) => [m.source_table, m.target_table, m.sync_mode, m.enabled, m.sort_order]),
       [['customers', 'customers', 'full', true, 0], ['orders', 'orders_copy', 'incremental', true, 1]],
@@ -127,6 +130,7 @@ describe('API: sync configs', () => {
     ['two mappings into one target table', () => valid({ name: 'b8', tables: [{ source_table: 'customers', target_table: 't' }, { source_table: 'orders', target_table: 't' }] }), 400, 'DBF_INVALID_SYNC_CONFIG'],
     ['a filter with a second statement', () => valid({ name: 'b9', tables: [{ source_table: 'orders', where_clause: '1=1; DROP TABLE orders' }] }), 400, 'DBF_INVALID_FILTER'],
     ['a filter with a comment trick', () => valid({ name: 'b10', tables: [{ source_table: 'orders', where_clause: "status = 'x' -- " }] }), 400, 'DBF_INVALID_FILTER'],
+    ['a filter the source cannot plan (EXPLAIN: unknown column)', () => valid({ name: 'b10x', tables: [{ source_table: 'orders', where_clause: 'no_such_column = 1' }] }), 400, 'DBF_INVALID_FILTER'],
     ['a SQL-looking table name', () => valid({ name: 'b11', tables: [{ source_table: 'orders`; DROP TABLE x; --' }] }), 400, 'DBF_INVALID_SYNC_CONFIG'],
     ['an unknown connection', () => valid({ name: 'b12', source_connection_id: randomUUID() }), 404, 'DBF_CONNECTION_NOT_FOUND'],
     ['a taken name', () => valid(), 409, 'DBF_DUPLICATE_NAME'],

@@ -177,12 +177,6 @@ describe('API: connections', () => {
     assert.equal(route.json().error.code, 'DBF_ROUTE_NOT_FOUND');
   });
 
-  it('answers routes whose capability has not landed with 501 DBF_NOT_IMPLEMENTED', async () => {
-    const reply = await call(t.app, 'GET', `${BASE}/config/export`);
-    assert.equal(reply.status, 501);
-    assert.equal(reply.body.error?.code, 'DBF_NOT_IMPLEMENTED');
-  });
-
   it('refuses to delete a connection a sync config uses, then deletes it once unused', async () => {
     const config = await call(t.app, 'POST', `${BASE}/configs`, {
       name: 'shop-copy',

@@ -1,32 +1,45 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { connectionInputSchema, connectionProbeSchema, parseConnectionInput, parseConnectionProbe } from '../../catalog/connection-input.js';
 import type { ConnectionService } from '../../catalog/connection-service.js';
-import { parseInput } from '../../domain/validation.js';
+import { DATABASE_NAME } from '../../catalog/sync-config-input.js';
 import { ok } from '../envelope.js';
+import { route } from '../route.js';
+import { idParams } from './route-params.js';
 
-const idParams = z.object({ id: z.string().min(1).max(128) });
-const tablesQuery = z.object({ database: z.string().min(1, 'database is required').max(255) });
+const tablesQuery = z.object({ database: DATABASE_NAME }).strict();
+const saved = { schema: connectionInputSchema, parse: parseConnectionInput };
+const tag = 'connections';
 
 /** `/connections`: CRUD, tests (saved and unsaved) and browsing. Passwords never leave. */
 export function registerConnectionRoutes(api: FastifyInstance, connections: ConnectionService): void {
-  api.get('/connections', async (_request, reply) => {
+  route(api, { method: 'GET', url: '/connections', role: 'viewer', tag, summary: 'List connections (never a password: has_password)' }, async (_in, reply) => {
     const list = await connections.list();
     return ok(reply, list, { total: list.length });
   });
-  api.post('/connections', async (request, reply) => ok(reply, await connections.create(request.body), undefined, 201));
-  api.post('/connections/test', async (request, reply) => ok(reply, await connections.testUnsaved(request.body)));
-  api.get('/connections/:id', async (request, reply) => ok(reply, await connections.get(parseInput(idParams, request.params).id)));
-  api.put('/connections/:id', async (request, reply) => ok(reply, await connections.update(parseInput(idParams, request.params).id, request.body)));
-  api.delete('/connections/:id', async (request, reply) => ok(reply, await connections.remove(parseInput(idParams, request.params).id)));
-  api.post('/connections/:id/test', async (request, reply) => ok(reply, await connections.test(parseInput(idParams, request.params).id)));
-  api.get('/connections/:id/databases', async (request, reply) => {
-    const list = await connections.listDatabases(parseInput(idParams, request.params).id);
+  route(api, { method: 'POST', url: '/connections', role: 'admin', tag, summary: 'Add a connection ({name, url} or fields); tested first unless skip_test', body: saved }, async ({ body }, reply) =>
+    ok(reply, await connections.create(body), undefined, 201),
+  );
+  // Admin: an unsaved test reaches any host and port the caller names.
+  route(api, { method: 'POST', url: '/connections/test', role: 'admin', tag, summary: 'Test an unsaved connection', body: { schema: connectionProbeSchema, parse: parseConnectionProbe } }, async ({ body }, reply) =>
+    ok(reply, await connections.testUnsaved(body)),
+  );
+  route(api, { method: 'GET', url: '/connections/:id', role: 'viewer', tag, summary: 'A connection by id or name', params: idParams }, async ({ params }, reply) => ok(reply, await connections.get(params.id)));
+  route(api, { method: 'PUT', url: '/connections/:id', role: 'admin', tag, summary: 'Replace a connection (an omitted password keeps the stored one)', params: idParams, body: saved }, async ({ params, body }, reply) =>
+    ok(reply, await connections.update(params.id, body)),
+  );
+  route(api, { method: 'DELETE', url: '/connections/:id', role: 'admin', tag, summary: 'Delete a connection (refused while a sync config uses it)', params: idParams }, async ({ params }, reply) =>
+    ok(reply, await connections.remove(params.id)),
+  );
+  route(api, { method: 'POST', url: '/connections/:id/test', role: 'operator', tag, summary: 'Test a saved connection: server version and latency, or the reason', params: idParams }, async ({ params }, reply) =>
+    ok(reply, await connections.test(params.id)),
+  );
+  route(api, { method: 'GET', url: '/connections/:id/databases', role: 'viewer', tag, summary: 'Databases on the server, with sizes', params: idParams }, async ({ params }, reply) => {
+    const list = await connections.listDatabases(params.id);
     return ok(reply, list, { total: list.length });
   });
-  api.get('/connections/:id/tables', async (request, reply) => {
-    const { id } = parseInput(idParams, request.params);
-    const { database } = parseInput(tablesQuery, request.query ?? {});
-    const list = await connections.listTables(id, database);
-    return ok(reply, list, { total: list.length, database });
+  route(api, { method: 'GET', url: '/connections/:id/tables', role: 'viewer', tag, summary: 'Tables and views of a database, with row estimates and sizes', params: idParams, query: tablesQuery }, async ({ params, query }, reply) => {
+    const list = await connections.listTables(params.id, query.database);
+    return ok(reply, list, { total: list.length, database: query.database });
   });
 }

@@ -1,9 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { parseInput } from '../../domain/validation.js';
+import { wholeNumber } from '../../domain/validation.js';
 import type { JobService } from '../../jobs/job-service.js';
+import { route } from '../route.js';
+import type { RouteInput } from '../route.js';
 
-const streamQuery = z.object({ job_id: z.string().max(128).optional(), after_id: z.coerce.number().int().min(0).optional() }).strict();
+const streamQuery = z.object({ job_id: z.string().max(128).optional(), after_id: wholeNumber(0, Number.MAX_SAFE_INTEGER).optional() }).strict();
 const POLL_MS = 250;
 const PING_MS = 15_000;
 
@@ -15,14 +17,15 @@ const PING_MS = 15_000;
  * hijacked from Fastify and only the client's disconnect ends it).
  */
 export function registerEventRoutes(api: FastifyInstance, jobs: JobService, pollMs = POLL_MS): void {
-  const stream = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    const q = parseInput(streamQuery, request.query ?? {});
+  const stream = async ({ query: q }: RouteInput<unknown, z.output<typeof streamQuery>>, reply: FastifyReply, request: FastifyRequest): Promise<void> => {
     const header = request.headers['last-event-id'];
     const resumeFrom = typeof header === 'string' && /^\d+$/.test(header) ? Number(header) : q.after_id;
     let cursor = resumeFrom ?? (await jobs.lastEventId());
     reply.hijack();
     const raw = reply.raw;
-    raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    // The headers set so far (security headers, CORS) go out too: a hijacked reply sends only these.
+    const carried = Object.entries(reply.getHeaders()).filter((entry): entry is [string, string | number | string[]] => entry[1] !== undefined);
+    raw.writeHead(200, { ...Object.fromEntries(carried), 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     raw.socket?.setTimeout(0);
     raw.write(`retry: 2000\n: connected at event ${cursor}\n\n`);
     let closed = false;
@@ -54,6 +57,7 @@ export function registerEventRoutes(api: FastifyInstance, jobs: JobService, poll
       clearInterval(ping);
     });
   };
-  api.get('/events', stream);
-  api.get('/jobs/progress/stream', stream);
+  const summary = 'Server-Sent Events of every job event; resumable with Last-Event-ID (or after_id); a comment every 15 s';
+  route(api, { method: 'GET', url: '/events', role: 'viewer', tag: 'monitoring', summary, query: streamQuery }, stream);
+  route(api, { method: 'GET', url: '/jobs/progress/stream', role: 'viewer', tag: 'monitoring', summary: `${summary} (DB-Taxi's path)`, query: streamQuery }, stream);
 }

@@ -2,14 +2,15 @@ import type { FastifyInstance } from 'fastify';
 import { DbfError } from '../../domain/errors.js';
 import { ok } from '../envelope.js';
 import type { AppDeps } from '../app.js';
+import { route } from '../route.js';
 
 /**
  * Liveness answers while the process runs. Readiness needs the metadata store to answer and at least
  * one live worker (in this process or any other sharing the store) to run pending jobs.
  */
 export function registerSystemRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'checkStore' | 'version' | 'workersAlive'>): void {
-  app.get('/health', (_request, reply) => ok(reply, { status: 'ok', version: deps.version }));
-  app.get('/ready', async (_request, reply) => {
+  route(app, { method: 'GET', url: '/health', role: 'public', tag: 'system', summary: 'Liveness: answers while the process runs' }, async (_in, reply) => ok(reply, { status: 'ok', version: deps.version }));
+  route(app, { method: 'GET', url: '/ready', role: 'public', tag: 'system', summary: 'Readiness: the store answers and a worker sharing it is alive' }, async (_in, reply) => {
     try {
       await deps.checkStore();
     } catch (error) {

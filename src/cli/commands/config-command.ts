@@ -1,29 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { parse as parseYaml } from 'yaml';
-import { DbfError, oneLine } from '../../domain/errors.js';
-import type { ErrorCode } from '../../domain/errors.js';
+import { readConfigFile } from '../input-file.js';
 import { printJson, renderTable } from '../output.js';
 import type { CliAction } from '../program.js';
+import { registerConfigTransferCommands } from './config-transfer-command.js';
 
-/** Reads a sync config (or test job) file: JSON or YAML (JSON is YAML, so one parser reads both). */
-export function readConfigFile(path: string, cwd: string, invalid: ErrorCode = 'DBF_INVALID_SYNC_CONFIG'): unknown {
-  const full = resolve(cwd, path);
-  let text: string;
-  try {
-    text = readFileSync(full, 'utf8');
-  } catch (error) {
-    throw new DbfError('DBF_FILE_UNREADABLE', `cannot read ${full}: ${(error as NodeJS.ErrnoException).code ?? 'unknown error'}`, { cause: error });
-  }
-  try {
-    return parseYaml(text);
-  } catch (error) {
-    throw new DbfError(invalid, `${full} is neither valid JSON nor YAML: ${oneLine(error instanceof Error ? error.message : String(error))}`, { cause: error });
-  }
-}
-
-/** `dbferry config create FILE | ls | show ID | rm ID | export | import | validate` (the last three land later). */
+/** `dbferry config create FILE | ls | show ID | rm ID | export | import | validate` (the last three: config-transfer-command.ts). */
 export function registerConfigCommand(program: Command, action: CliAction): void {
   const config = program.command('config').description('manage sync configs: source, target and table mappings');
 
@@ -90,10 +71,5 @@ export function registerConfigCommand(program: Command, action: CliAction): void
       }),
     );
 
-  const notLanded = action(async () => {
-    throw new DbfError('DBF_NOT_IMPLEMENTED', 'config export, import and validate have not landed yet');
-  });
-  config.command('export').description('write every connection (without passwords) and sync config as JSON').argument('[file]', 'output file (default: stdout)').action(notLanded);
-  config.command('import').description('import an export file (idempotent by name)').argument('<file>', 'the export file').action(notLanded);
-  config.command('validate').description('check an export file without importing it').argument('<file>', 'the export file').action(notLanded);
+  registerConfigTransferCommands(config, action);
 }

@@ -6,7 +6,7 @@ import { afterStart } from '../follow-job.js';
 import { renderJobDetail, renderJobList } from '../job-format.js';
 import { printJson } from '../output.js';
 import type { CliAction } from '../program.js';
-import { readConfigFile } from './config-command.js';
+import { readConfigFile } from '../input-file.js';
 import { showLogs, watchJob } from './job-live.js';
 
 /** A non-negative integer flag within bounds, or DBF_USAGE naming the flag. */

@@ -1,7 +1,9 @@
 import { createConnection, type Connection, type ConnectionOptions } from 'mysql2/promise';
 import { DEFAULT_PORTS, type ConnectionSpec, type SslMode } from '../../domain/connection-url.js';
 import { DbfError } from '../../domain/errors.js';
-import { classifyMysqlConnectError, endpoint, queryFailed, type ConnectTarget } from '../classify-connect-error.js';
+import { classifyMysqlConnectError, driverMessage, endpoint, errorField, queryFailed, type ConnectTarget } from '../classify-connect-error.js';
+import { checkRowFilter } from '../../domain/row-filter.js';
+import { quoteIdent } from './mysql-sql.js';
 import type { ConnectOptions, DatabaseInfo, EngineAdapter, EngineSession, TableInfo } from '../ports.js';
 import { asRows, byName, toNumber, toText, type Row } from '../rows.js';
 
@@ -43,6 +45,16 @@ class MysqlSession implements EngineSession {
       return asRows(result);
     } catch (error) {
       throw queryFailed(error, endpoint(this.target), what, this.target.password);
+    }
+  }
+
+  async checkFilter(database: string, table: string, filter: string): Promise<void> {
+    checkRowFilter(filter);
+    try {
+      await this.conn.query(`EXPLAIN SELECT 1 FROM ${quoteIdent(database)}.${quoteIdent(table)} WHERE (${filter})`);
+    } catch (error) {
+      if (typeof errorField(error, 'errno') !== 'number') throw queryFailed(error, endpoint(this.target), `checking the filter of ${table}`, this.target.password);
+      throw new DbfError('DBF_INVALID_FILTER', `the filter of ${table} is not a valid condition on it: ${driverMessage(error, this.target.password)}`);
     }
   }
 

@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { checkRowFilter } from '../../domain/row-filter.js';
 import Database from 'better-sqlite3';
 import type { ConnectionSpec } from '../../domain/connection-url.js';
 import { DbfError } from '../../domain/errors.js';
@@ -50,6 +51,15 @@ class SqliteSession implements EngineSession {
     );
     const [count] = this.all('counting tables', `SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table' AND ${USER_OBJECTS}`);
     return Promise.resolve([{ name: MAIN, size_bytes: toNumber(size?.['size_bytes']), table_count: toNumber(count?.['n']) }]);
+  }
+
+  async checkFilter(_database: string, table: string, filter: string): Promise<void> {
+    checkRowFilter(filter);
+    try {
+      this.db.prepare(`EXPLAIN SELECT 1 FROM main."${table.replaceAll('"', '""')}" WHERE (${filter})`).all();
+    } catch (error) {
+      throw new DbfError('DBF_INVALID_FILTER', `the filter of ${table} is not a valid condition on it: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 
   listTables(database: string): Promise<TableInfo[]> {
