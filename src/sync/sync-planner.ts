@@ -4,7 +4,8 @@ import type { ConnectionSpec } from '../domain/connection-url.js';
 import { DbfError, toDbfError } from '../domain/errors.js';
 import type { ErrorCode } from '../domain/errors.js';
 import type { CopyEngine, CopySource, CopyTable, CopyTarget } from '../engines/copy-ports.js';
-import { chooseCursor } from './cursor-choice.js';
+import type { ChosenCursor } from './cursor-choice.js';
+import { PREFLIGHT_CODES, preflightTable } from './table-preflight.js';
 import { describeMark, isIncrementalState, markScopeKey } from './incremental-copier.js';
 import { withCopyEnds } from './copy-ends.js';
 import { lanesForTables, mayBeSplit, objectCopierOf } from './sync-task.js';
@@ -88,7 +89,8 @@ export function planSync(input: PlanInput): Promise<SyncPlan> {
     const lanes = lanesForTables(engine, described.filter((t) => t !== null), input.options);
     for (const [i, table] of described.entries()) {
       const view = tables[i];
-      if (table === null || view === undefined || lanes < 2 || !engine.split || !mayBeSplit(engine, table, input.options)) continue;
+      // A table whose next run applies changes is not cut (only full copies are).
+      if (table === null || view === undefined || view.action === 'apply changes' || lanes < 2 || !engine.split || !mayBeSplit(engine, table, input.options)) continue;
       const bounds = await engine.split.splitPoints(source, table, lanes);
       if (bounds.length > 0) tables[i] = { ...view, parts: bounds.length + 1, chunking: `${view.chunking}, in ${bounds.length + 1} key ranges on ${table.primaryKey[0] ?? ''} copied at once` };
     }
@@ -134,12 +136,7 @@ async function planTable(ctx: PlanContext, mapping: SyncTableRequest): Promise<P
   const { source, target, options, onServer } = ctx;
   const base = { source_table: mapping.source_table, target_table: mapping.target_table, mode: mapping.mode, where_clause: mapping.where_clause };
   try {
-    const described = { ...(await source.table(mapping.source_table)), filter: mapping.where_clause };
-    if (mapping.where_clause !== null) {
-      if (!ctx.engine.rowFilters) throw new DbfError('DBF_NOT_IMPLEMENTED', `${mapping.target_table}: row filters (where_clause) on this engine have not landed yet (MySQL/MariaDB have)`);
-      await source.checkFilter(described, mapping.where_clause);
-    }
-    const table = described;
+    const { table, cursor } = await preflightTable(ctx.engine, source, mapping);
     ctx.described.push(table);
     ctx.references.set(mapping.source_table, table.references);
     const ddl = await source.createStatement(mapping.source_table);
@@ -149,21 +146,18 @@ async function planTable(ctx: PlanContext, mapping: SyncTableRequest): Promise<P
     const chunking = onServer
       ? keyed ? `same server: INSERT … SELECT in keyset chunks over (${table.primaryKey.join(', ')})` : 'same server: one INSERT … SELECT (no primary key)'
       : keyed ? `keyset chunks over (${table.primaryKey.join(', ')})` : 'whole table in one consistent read (no primary key)';
-    const incremental = mapping.mode === 'incremental' ? await planIncremental(ctx, mapping, table, exists) : { cursor: null, incremental: null, resumes: false };
+    const incremental = cursor !== null ? await planIncremental(ctx, mapping, cursor, exists) : { cursor: null, incremental: null, resumes: false };
     return { ...base, action: incremental.resumes ? 'apply changes' : action, ddl, primary_key: table.primaryKey, chunking, parts: 1, row_estimate: table.rowEstimate, size_bytes: table.sizeBytes, ...incremental, problem: null };
   } catch (error) {
     const failure = toDbfError(error);
-    if (!['DBF_TABLE_NOT_FOUND', 'DBF_NO_CURSOR', 'DBF_INVALID_FILTER', 'DBF_NOT_IMPLEMENTED'].includes(failure.code)) throw failure;
+    if (!PREFLIGHT_CODES.includes(failure.code)) throw failure;
     ctx.described.push(null);
     return { ...base, action: 'create', ddl: '', primary_key: [], chunking: '', parts: 1, row_estimate: 0, size_bytes: 0, cursor: null, incremental: null, problem: { code: failure.code, message: failure.message } };
   }
 }
 
 /** The cursor an incremental table follows, and whether its next run copies it in full or its changes since the mark. */
-async function planIncremental(ctx: PlanContext, mapping: SyncTableRequest, table: CopyTable, exists: boolean): Promise<Pick<PlannedTableView, 'cursor' | 'incremental'> & { resumes: boolean }> {
-  if (!ctx.engine.changes) throw new DbfError('DBF_NOT_IMPLEMENTED', `${mapping.target_table}: incremental sync on this engine has not landed yet (MySQL/MariaDB have; use sync_mode full)`);
-  if (table.primaryKey.length === 0) throw new DbfError('DBF_NO_CURSOR', `${mapping.source_table} has no primary key: an incremental sync upserts by key, so copy it in full mode`);
-  const chosen = chooseCursor(mapping.source_table, await ctx.engine.changes.cursorCandidates(ctx.source, table), mapping.cursor_column);
+async function planIncremental(ctx: PlanContext, mapping: SyncTableRequest, chosen: ChosenCursor, exists: boolean): Promise<Pick<PlannedTableView, 'cursor' | 'incremental'> & { resumes: boolean }> {
   const cursor = { column: chosen.cursor.column, how: chosen.how, indexed: chosen.cursor.indexed };
   const saved = await ctx.input.loadMark?.(markScopeKey(ctx.input.source, ctx.input.target, mapping));
   const state = isIncrementalState(saved) && saved.cursor === cursor.column ? saved : null;

@@ -9,7 +9,7 @@ import type { Task, TaskContext } from '../jobs/task.js';
 import type { SyncRequest, SyncTableRequest } from './sync-request.js';
 import { DEFAULT_SPLIT_MIN_ROWS, TableCopier } from './table-copier.js';
 import { WorkQueue } from './work-queue.js';
-import { chooseCursor } from './cursor-choice.js';
+import { changesOf, PREFLIGHT_CODES, preflightTable } from './table-preflight.js';
 import { describeMark, IncrementalCopier, isIncrementalState, markScopeKey } from './incremental-copier.js';
 import type { TablePart } from './table-copier.js';
 
@@ -141,23 +141,16 @@ export class SyncTask implements Task {
     for (const mapping of request.tables) {
       context.signal.throwIfAborted();
       try {
-        refuseUnsupported(engine, mapping);
-        const described = await source.table(mapping.source_table);
-        const table = { ...described, filter: mapping.where_clause };
-        if (mapping.where_clause !== null) await source.checkFilter(table, mapping.where_clause);
-        let cursor: CursorCandidate | null = null;
-        if (mapping.mode === 'incremental') {
-          const changes = changesOf(engine, mapping);
-          const chosen = chooseCursor(mapping.source_table, await changes.cursorCandidates(source, table), mapping.cursor_column);
-          if (table.primaryKey.length === 0) throw new DbfError('DBF_NO_CURSOR', `${mapping.source_table} has no primary key: an incremental sync upserts by key, so copy it in full mode`);
-          cursor = chosen.cursor;
+        const { table, cursor: chosen } = await preflightTable(engine, source, mapping);
+        const cursor = chosen?.cursor ?? null;
+        if (chosen !== null && cursor !== null) {
           context.progress.tableCursor(mapping.target_table, cursor.column);
           if (chosen.how === 'detected') context.log('info', `${mapping.target_table}: following ${cursor.column} (detected${cursor.indexed ? '' : '; it has no index, so every run sorts the table'})`, { table: mapping.target_table });
         }
         planned.push({ mapping, table, ddl: await source.createStatement(mapping.source_table), cursor });
       } catch (error) {
         const failure = toDbfError(error);
-        if (!['DBF_TABLE_NOT_FOUND', 'DBF_NO_CURSOR', 'DBF_INVALID_FILTER', 'DBF_NOT_IMPLEMENTED'].includes(failure.code)) throw failure;
+        if (!PREFLIGHT_CODES.includes(failure.code)) throw failure;
         context.progress.tableFailed(mapping.target_table, { code: failure.code, message: failure.message });
       }
     }
@@ -218,15 +211,14 @@ export class SyncTask implements Task {
         { changes, task: context, options: request.options, overlapSeconds: request.options.overlap_seconds, detectDeletes: request.options.detect_deletes, now: this.deps.now },
         planned.table, mapping, planned.ddl, cursor, scope, state,
       );
-      const step: TableStep = { mapping, failed: false, abandon: async (error) => error };
-      const result = await this.#withRetries(lane, step, run, () => copier.run(lane));
+      const result = await this.#withRetries(lane, stepWithoutCleanup(mapping), run, () => copier.run(lane));
       if (result !== undefined) {
         context.progress.tableProgress(mapping.target_table, result.rows, result.bytes);
         context.progress.tableCompleted(mapping.target_table, result.verified);
       }
       return 'done';
     }
-    const mark = await this.#withRetries(lane, { mapping, failed: false, abandon: async (error) => error }, run, () => changes.newestMark(lane.source, planned.table, cursor));
+    const mark = await this.#withRetries(lane, stepWithoutCleanup(mapping), run, () => changes.newestMark(lane.source, planned.table, cursor));
     context.log('info', `${mapping.target_table}: no mark yet${saved !== undefined && saved !== null && state === null ? ' for this cursor' : ''}: copying it in full, then following ${cursor.column} from ${describeMark(mark ?? null)}`, { table: mapping.target_table });
     return () => context.saveCheckpoint(scope, mapping.target_table, { cursor: cursor.column, mark: mark ?? null, saved_at: new Date(this.deps.now()).toISOString() });
   }
@@ -335,13 +327,7 @@ export function objectCopierOf(engine: CopyEngine, server: string): ObjectCopier
   return engine.objects;
 }
 
-/** A table the engine cannot copy as asked fails with a clear error (the others go on). */
-function refuseUnsupported(engine: CopyEngine, mapping: SyncTableRequest): void {
-  if (mapping.where_clause !== null && !engine.rowFilters) throw new DbfError('DBF_NOT_IMPLEMENTED', `${mapping.target_table}: row filters (where_clause) on this engine have not landed yet (MySQL/MariaDB have)`);
-  if (mapping.mode === 'incremental') changesOf(engine, mapping);
-}
-
-function changesOf(engine: CopyEngine, mapping: SyncTableRequest): ChangeCopier {
-  if (!engine.changes) throw new DbfError('DBF_NOT_IMPLEMENTED', `${mapping.target_table}: incremental sync on this engine has not landed yet (MySQL/MariaDB have; use sync_mode full)`);
-  return engine.changes;
+/** A step that leaves nothing to clean up on failure (an incremental run writes only upserts): its failure is reported as it is. */
+function stepWithoutCleanup(mapping: SyncTableRequest): TableStep {
+  return { mapping, failed: false, abandon: async (error) => error };
 }

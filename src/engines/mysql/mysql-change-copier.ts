@@ -177,7 +177,12 @@ export const mysqlChangeCopier: ChangeCopier = {
       await query(conn, `committing the changes of ${name}`, 'COMMIT', target.connections);
       return { written, deleted };
     } catch (error) {
-      await conn.query('ROLLBACK').catch(() => undefined /* the session is broken; the error below says why */);
+      await conn.query('ROLLBACK').catch((rollbackError: unknown) => {
+        // A session that cannot roll back may still hold the transaction's locks: it is closed (the
+        // retry opens a fresh one), and the batch's own error, the cause, is what is reported.
+        conn.destroy();
+        throw copyFailed(error, target.connections, `applying the changes of ${name} (and rolling back: ${rollbackError instanceof Error ? rollbackError.message : String(rollbackError)})`);
+      });
       throw error;
     } finally {
       if (batch.rows.length > 0) await query(conn, `emptying the staging table of ${name}`, `DELETE FROM ${qualifiedTarget(target, stageName(name))}`, target.connections);

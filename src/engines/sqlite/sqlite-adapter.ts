@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { checkRowFilter } from '../../domain/row-filter.js';
+import { mainTable } from './sqlite-copy-sql.js';
 import Database from 'better-sqlite3';
 import type { ConnectionSpec } from '../../domain/connection-url.js';
 import { DbfError } from '../../domain/errors.js';
@@ -56,7 +57,7 @@ class SqliteSession implements EngineSession {
   async checkFilter(_database: string, table: string, filter: string): Promise<void> {
     checkRowFilter(filter);
     try {
-      this.db.prepare(`EXPLAIN SELECT 1 FROM main."${table.replaceAll('"', '""')}" WHERE (${filter})`).all();
+      this.db.prepare(`EXPLAIN SELECT 1 FROM ${mainTable(table)} WHERE (${filter})`).all();
     } catch (error) {
       throw new DbfError('DBF_INVALID_FILTER', `the filter of ${table} is not a valid condition on it: ${error instanceof Error ? error.message : String(error)}`);
     }
