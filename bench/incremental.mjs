@@ -17,7 +17,7 @@ import { BENCH_DIR, connect, ensureSecondServer, log, MAIN, median, parseArgs, q
 const opts = parseArgs(process.argv.slice(2), { rows: 'number', runs: 'number', keep: 'boolean', home: 'string' }, {
   rows: 2_000_000, runs: 3, keep: false, home: '/var/tmp/dbferry-bench-inc-home',
 });
-const CLI = resolve(ROOT_DIR, 'dist/cli/main.js');
+const CLI = resolve(ROOT_DIR, 'dist/bin/dbferry.js');
 const SRC = 'dbf_bench_inc_src';
 const DST = 'dbf_bench_inc_dst';
 const FROM = `mysql://${MAIN.user}@${MAIN.host}:${MAIN.port}/${SRC}`;

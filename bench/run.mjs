@@ -52,7 +52,7 @@ const opts = parseArgs(
     scale: 1, runs: 1, 'skip-peers': false, only: '', keep: false, seed: 1,
     home: '/var/tmp/dbferry-bench-home',
     // Another build (or a stand-in, to test the harness itself) can be measured with --cli.
-    cli: join(ROOT_DIR, 'dist', 'cli', 'main.js'),
+    cli: join(ROOT_DIR, 'dist', 'bin', 'dbferry.js'),
   },
 );
 const CLI = resolve(opts.cli);
@@ -111,7 +111,7 @@ function dbferryMethod(key, label, server, db) {
 
 /** A warning when dist/ is older than a source file: the figures would be of an old build. */
 function staleBuildWarning() {
-  if (!existsSync(CLI)) return `dist/cli/main.js is missing: run \`npm run build\` first`;
+  if (!existsSync(CLI)) return `dist/bin/dbferry.js is missing: run \`npm run build\` first`;
   const built = statSync(CLI).mtimeMs;
   const newest = (dir) => {
     let t = 0;
@@ -191,7 +191,7 @@ const rows = rowsAtScale(opts.scale);
 const totalRows = Object.values(rows).reduce((a, b) => a + b, 0);
 const mib = await sourceMiB(MAIN, SRC_DB);
 const sourcePrints = await tableFingerprints(MAIN, SRC_DB);
-const defaultCli = CLI === join(ROOT_DIR, 'dist', 'cli', 'main.js');
+const defaultCli = CLI === join(ROOT_DIR, 'dist', 'bin', 'dbferry.js');
 const stale = defaultCli && (keys.has('dbferry-cross') || keys.has('dbferry-same')) ? staleBuildWarning() : '';
 if (stale) log(`WARNING: ${stale}`);
 

@@ -50,6 +50,7 @@ export class Runner {
   #workerTimer: NodeJS.Timeout | null = null;
   #stopped = true;
   #claiming: Promise<void> = Promise.resolve();
+  readonly #settledListeners = new Set<(jobId: string) => void>();
 
   constructor(private readonly deps: RunnerDeps) {}
 
@@ -96,6 +97,16 @@ export class Runner {
     }, 0);
   }
 
+  /**
+   * Calls `listener` with a job's id each time this runner is done with one (its final write made, or
+   * left to the reaper): a follower in the same process (`dbferry sync`) then reads the job at once
+   * instead of at its next poll. A hint only: what the job became is always read from the store.
+   */
+  onJobSettled(listener: (jobId: string) => void): () => void {
+    this.#settledListeners.add(listener);
+    return () => this.#settledListeners.delete(listener);
+  }
+
   /** Number of jobs running in this process (for tests and metrics; never a statement of what is active). */
   get running(): number {
     return this.#executions.size;
@@ -120,6 +131,7 @@ export class Runner {
       .catch((error: unknown) => this.deps.logger.error({ err: error, job_id: job.id }, 'job execution failed unexpectedly; the reaper will settle it'))
       .finally(() => {
         this.#executions.delete(job.id);
+        for (const listener of this.#settledListeners) listener(job.id);
         this.wake();
       });
     this.#executions.set(job.id, { controller, done });

@@ -1,15 +1,11 @@
 import { existsSync, statSync } from 'node:fs';
 import { extname, join, normalize, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { PACKAGE_ROOT } from '../../package-root.js';
 
-/**
- * The dashboard's built files (`npm run build` puts web/ there). This module sits three levels
- * below the package root both as source (src/api/routes/) and as build output (dist/api/routes/),
- * so the same relative path finds dist/web in tests (through tsx) and in the installed package.
- */
-export const DASHBOARD_DIR = fileURLToPath(new URL('../../../dist/web/', import.meta.url));
+/** The dashboard's built files (`npm run build` puts web/ there), in the installed package or this checkout. */
+export const DASHBOARD_DIR = join(PACKAGE_ROOT, 'dist', 'web') + sep;
 
 /** Paths that are the API's or the server's own; never answered with the dashboard's HTML. */
 const SERVER_PATH = /^\/(?:api|health|ready|metrics|docs)(?:\/|$)/i;

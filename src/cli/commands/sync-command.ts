@@ -101,9 +101,14 @@ export function renderPlan(plan: SyncPlan): string {
  */
 export async function followCopy(ctx: CliContext, runtime: Runtime, job: JobView): Promise<JobView> {
   const alive = await runtime.workers.alive(Date.now(), runtime.timing.leaseMs);
-  if (alive.length === 0) await runtime.startWorker();
+  const runner = alive.length === 0 ? await runtime.startWorker() : null;
   const progress = ctx.json || ctx.options.quiet === true ? null : new TableProgress(ctx.io.stderr);
   const signals = watchSignals();
+  // The worker of this process says when it is done with the job: read it then, not at the next poll.
+  let settled = new AbortController();
+  const stopListening = runner?.onJobSettled((id) => {
+    if (id === job.id) settled.abort();
+  });
   let lastEvent = 0;
   let cancelling = false;
   try {
@@ -115,7 +120,8 @@ export async function followCopy(ctx: CliContext, runtime: Runtime, job: JobView
         if (cancelling) throw new DbfError('DBF_INTERRUPTED', `interrupted: job ${view.id} was cancelled; the target tables are as they were before the copy`);
         return view;
       }
-      await pause(POLL_MS, signals.signal);
+      await pause(POLL_MS, AbortSignal.any([signals.signal, settled.signal]));
+      if (settled.signal.aborted) settled = new AbortController();
       if (signals.signal.aborted && !cancelling) {
         cancelling = true;
         ctx.io.stderr.write(`\ninterrupted: cancelling job ${job.id}…\n`);
@@ -123,6 +129,7 @@ export async function followCopy(ctx: CliContext, runtime: Runtime, job: JobView
       }
     }
   } finally {
+    stopListening?.();
     signals.dispose();
   }
 }

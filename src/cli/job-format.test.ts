@@ -1,0 +1,9 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { formatCount } from './job-format.js';
+
+test('formatCount groups like en-US toLocaleString, without loading Intl', () => {
+  for (const n of [0, 7, 999, 1_000, 12_345, 1_993_341, 1_000_000, -1_234.5, 0.1234, 6_356.789, 12.5]) {
+    assert.equal(formatCount(n), n.toLocaleString('en-US'), String(n));
+  }
+});
