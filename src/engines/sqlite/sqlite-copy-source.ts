@@ -4,7 +4,7 @@ import { checkRowFilter } from '../../domain/row-filter.js';
 import type { CopySource, CopyTable, ReadOptions, RowBatch, TableChecksum } from '../copy-ports.js';
 import { byName, toNumber, toText } from '../rows.js';
 import { copyFailed, fileExists, filePath, hasCompileOption, openDatabase, sqliteVersion, SqliteHandle } from './sqlite-copy-connection.js';
-import { afterKey, keyRange, mainTable, quoteIdent, sameName } from './sqlite-copy-sql.js';
+import { afterKey, keyRange, mainTable, quoteIdent, sameName, whereClause, withFilter } from './sqlite-copy-sql.js';
 import type { SqliteValue } from './sqlite-copy-sql.js';
 import { decodeKey, encodeKey, isSqliteValue, keyIndexes, ROWS_PER_TURN, runChecksum, valueBytes, yieldTurn } from './sqlite-copy-values.js';
 
@@ -39,6 +39,8 @@ function isInternal(name: string): boolean {
  * The reading end of a SQLite copy: the file opened read-only (a mistyped path is never created, the
  * user's file never written). Rows are read with raw arrays and safe integers, so every value keeps
  * its storage class: INTEGER as bigint, REAL as number, TEXT as string, BLOB as Buffer, NULL as null.
+ *
+ * A table's row filter (CopyTable.filter) is part of every read: rows, checksums, key ranges.
  *
  * One consistent read is a read transaction (BEGIN, then a first read, which is what takes the
  * snapshot in WAL mode). In rollback-journal mode that read holds a SHARED lock: writers of the source
@@ -182,22 +184,33 @@ export class SqliteCopySource implements CopySource {
   }
 
   async *readRows(table: CopyTable, options: ReadOptions): AsyncIterable<RowBatch> {
-    const what = `reading ${table.name}`;
     // The SQLite engine has no TableSplitter, so no part (an `until`) is ever asked of it.
     if (options.until) throw new TypeError('the SQLite copy engine does not read parts of a table');
-    // Nor a row filter (the engine does not declare `rowFilters`): refused before any copy starts.
-    if (table.filter !== null) throw new TypeError('the SQLite copy engine does not filter rows yet');
     const indexes = keyIndexes(table);
-    const where = indexes.length > 0 && options.after !== null ? afterKey(table.primaryKey, decodeKey(table, options.after)) : null;
+    const after = indexes.length > 0 && options.after !== null ? afterKey(table.primaryKey, decodeKey(table, options.after)) : null;
+    const where = withFilter(table.filter, after);
     const order = indexes.length > 0 ? ` ORDER BY ${table.primaryKey.map(quoteIdent).join(', ')}` : '';
-    const sql = `SELECT ${table.copied.map(quoteIdent).join(', ')} FROM ${mainTable(table.name)}${where === null ? '' : ` WHERE ${where.sql}`}${order}`;
+    const sql = `SELECT ${table.copied.map(quoteIdent).join(', ')} FROM ${mainTable(table.name)}${whereClause(where)}${order}`;
+    for await (const batch of this.streamRows(`reading ${table.name}`, sql, where?.params ?? [], options)) {
+      const last = batch.rows[batch.rows.length - 1];
+      if (last !== undefined) yield { rows: batch.rows, bytes: batch.bytes, lastKey: indexes.length > 0 ? encodeKey(last, indexes) : null };
+    }
+  }
+
+  /**
+   * A statement's rows in batches of `batchRows` rows or `batchBytes` bytes, with a turn of the event
+   * loop between batches: the next batch is read only when the consumer asks for it, and a cancel,
+   * interrupt() or endRead() in between ends the read with DBF_COPY_FAILED (never a silent short read).
+   */
+  async *streamRows(what: string, sql: string, params: readonly SqliteValue[], options: Pick<ReadOptions, 'batchRows' | 'batchBytes' | 'signal'>): AsyncIterable<{ rows: unknown[][]; bytes: number }> {
     const check = this.handle.guard(what);
     const maxRows = Math.max(1, options.batchRows);
     const maxBytes = Math.max(1, options.batchBytes);
     options.signal.throwIfAborted();
-    const iterator = this.handle.run(what, (db) => db.prepare<unknown[], unknown[]>(sql).raw(true).safeIntegers(true).iterate(where?.params ?? []));
+    const iterator = this.handle.run(what, (db) => db.prepare<unknown[], unknown[]>(sql).raw(true).safeIntegers(true).iterate([...params]));
     const cursor: Cursor = { iterator, ended: null };
     this.#cursors.add(cursor);
+    const stopped = (reason: string): DbfError => new DbfError('DBF_COPY_FAILED', `${what} on sqlite file "${this.file}" stopped: ${reason}`);
     try {
       for (;;) {
         const rows: unknown[][] = [];
@@ -211,15 +224,14 @@ export class SqliteCopySource implements CopySource {
           }
           return false;
         });
-        if (cursor.ended !== null) throw new DbfError('DBF_COPY_FAILED', `${what} on sqlite file "${this.file}" stopped: ${cursor.ended}`);
-        const last = rows[rows.length - 1];
-        if (last !== undefined) yield { rows, bytes, lastKey: indexes.length > 0 ? encodeKey(last, indexes) : null };
+        if (cursor.ended !== null) throw stopped(cursor.ended);
+        if (rows.length > 0) yield { rows, bytes };
         if (done) return;
         // Between batches: a turn for timers and I/O, then cancel, interrupt and endRead are honoured.
         await yieldTurn();
         options.signal.throwIfAborted();
         check();
-        if (cursor.ended !== null) throw new DbfError('DBF_COPY_FAILED', `${what} on sqlite file "${this.file}" stopped: ${cursor.ended}`);
+        if (cursor.ended !== null) throw stopped(cursor.ended);
       }
     } finally {
       iterator.return?.();
@@ -231,10 +243,10 @@ export class SqliteCopySource implements CopySource {
     return this.rangeChecksum(table, null, null);
   }
 
-  /** Count and checksum of the rows after `low` up to `high` (the whole table when both are null). */
+  /** Count and checksum of the rows (the filter's) after `low` up to `high` (every row when both are null). */
   async rangeChecksum(table: CopyTable, low: SqliteValue[] | null, high: SqliteValue[] | null): Promise<TableChecksum> {
     const what = `checksumming ${table.name} on the source`;
-    const where = low === null && high === null ? null : keyRange(table.primaryKey, low, high);
+    const where = withFilter(table.filter, low === null && high === null ? null : keyRange(table.primaryKey, low, high));
     try {
       return await runChecksum(this.handle.db, table, table.name, where, this.handle.guard(what));
     } catch (error) {
@@ -242,7 +254,7 @@ export class SqliteCopySource implements CopySource {
     }
   }
 
-  /** The key order cut every `rows` rows, read from the source's keys (one pass over the key). */
+  /** The key order (of the filter's rows) cut every `rows` rows, read from the source's keys (one pass over the key). */
   async keyRanges(table: CopyTable, rows: number): Promise<KeyRange[]> {
     const what = `reading the keys of ${table.name}`;
     const check = this.handle.guard(what);
@@ -253,7 +265,8 @@ export class SqliteCopySource implements CopySource {
     let last: SqliteValue[] | null = null;
     let seen = 0;
     try {
-      const iterator = this.handle.db.prepare<unknown[], unknown[]>(`SELECT ${columns} FROM ${mainTable(table.name)} ORDER BY ${columns}`).raw(true).safeIntegers(true).iterate();
+      const where = whereClause(withFilter(table.filter, null));
+      const iterator = this.handle.db.prepare<unknown[], unknown[]>(`SELECT ${columns} FROM ${mainTable(table.name)}${where} ORDER BY ${columns}`).raw(true).safeIntegers(true).iterate();
       try {
         for (let next = iterator.next(); next.done !== true; next = iterator.next()) {
           const key = next.value.map((v) => (isSqliteValue(v) ? v : null));

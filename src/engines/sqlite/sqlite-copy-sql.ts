@@ -208,3 +208,56 @@ export function keyRange(columns: readonly string[], low: readonly SqliteValue[]
   }
   return { sql: parts.join(' AND '), params };
 }
+
+/**
+ * A condition of the source with the table's row filter (a vetted where_clause) in front, so every
+ * read of the source takes only the rows the filter selects. null: no condition at all.
+ */
+export function withFilter(filter: string | null, where: BoundSql | null): BoundSql | null {
+  const range = where === null || where.sql === '' ? null : where;
+  if (filter === null) return range;
+  if (range === null) return { sql: `(${filter})`, params: [] };
+  return { sql: `(${filter}) AND (${range.sql})`, params: range.params };
+}
+
+/** ` WHERE …` of a condition, or nothing. */
+export function whereClause(where: BoundSql | null): string {
+  return where === null ? '' : ` WHERE ${where.sql}`;
+}
+
+const TABLE_CONSTRAINTS = ['CONSTRAINT', 'PRIMARY', 'UNIQUE', 'CHECK', 'FOREIGN'];
+
+/**
+ * The column definitions of a CREATE TABLE as written (`"c" TEXT NOT NULL DEFAULT 'x' COLLATE NOCASE`),
+ * in order: the text between the top-level commas of its column list, table constraints left out.
+ */
+export function columnDefinitions(ddl: string): Array<{ name: string; sql: string }> {
+  const definitions: Array<{ name: string; sql: string }> = [];
+  let depth = 0;
+  // The first token of the definition being read: its name (a comment before it is left out).
+  let first: Token | null = null;
+  const push = (end: number): void => {
+    if (first !== null && !(first.kind === 'word' && TABLE_CONSTRAINTS.some((w) => sameName(w, first?.value ?? '')))) {
+      definitions.push({ name: first.value, sql: ddl.slice(first.start, end).trim() });
+    }
+    first = null;
+  };
+  for (const token of tokens(ddl)) {
+    const punct = token.kind === 'punct' ? token.value : null;
+    if (punct === '(') {
+      depth += 1;
+      if (depth === 1) continue;
+    } else if (punct === ')') {
+      depth -= 1;
+      if (depth === 0) {
+        push(token.start);
+        break;
+      }
+    } else if (punct === ',' && depth === 1) {
+      push(token.start);
+      continue;
+    }
+    if (depth === 1 && first === null) first = token;
+  }
+  return definitions;
+}

@@ -4,9 +4,9 @@ import type Database from 'better-sqlite3';
 import type { ConnectionSpec } from '../../domain/connection-url.js';
 import { DbfError } from '../../domain/errors.js';
 import { InTurn } from '../in-turn.js';
-import type { CopyTable, CopyTarget, KeyPosition, TableChecksum } from '../copy-ports.js';
+import type { CopySource, CopyTable, CopyTarget, KeyPosition, TableChecksum } from '../copy-ports.js';
 import { copyFailed, fileExists, filePath, openDatabase, SqliteHandle, variableLimit } from './sqlite-copy-connection.js';
-import type { SqliteCopySource } from './sqlite-copy-source.js';
+import { SqliteCopySource } from './sqlite-copy-source.js';
 import { afterKey, keyRange, mainTable, quoteIdent, rewriteCreateTable, rewriteOnTable } from './sqlite-copy-sql.js';
 import type { SqliteValue } from './sqlite-copy-sql.js';
 import { decodeKey, isSqliteValue, keyIndexes, runChecksum } from './sqlite-copy-values.js';
@@ -224,6 +224,27 @@ export class SqliteCopyTarget implements CopyTarget {
     });
   }
 
+  /**
+   * Synchronous work on the target file in its turn (see fileQueues), for the change copier's upserts
+   * and deletes; `ddl` also drops the cached INSERTs (a changed table fails them).
+   */
+  inTurn<T>(what: string, work: (db: Database.Database) => T, options: { ddl?: boolean } = {}): Promise<T> {
+    return this.#write(what, (db) => {
+      if (options.ddl === true) this.#inserts.clear();
+      return work(db);
+    });
+  }
+
+  /** Rows of a catalog query of the target (pragma_table_xinfo …) as records. */
+  catalog(what: string, sql: string, params: readonly unknown[] = []): ReturnType<SqliteHandle['all']> {
+    return this.#target().all(what, sql, params);
+  }
+
+  /** Most parameters one statement may bind on the target. */
+  get maxVariables(): number {
+    return this.#variables;
+  }
+
   /** Ends a checksum suspended between turns; nothing else is ever in flight (see SqliteHandle). */
   async interrupt(): Promise<void> {
     this.#handle?.interrupt();
@@ -276,6 +297,17 @@ export class SqliteCopyTarget implements CopyTarget {
     if (cache) this.#inserts.set(key, statement);
     return statement;
   }
+}
+
+/** The ends of a copy as the SQLite engine opened them (the ports carry no engine type). */
+export function asSqliteSource(source: CopySource): SqliteCopySource {
+  if (!(source instanceof SqliteCopySource)) throw new TypeError('the source was not opened by the SQLite copy engine');
+  return source;
+}
+
+export function asSqliteTarget(target: CopyTarget): SqliteCopyTarget {
+  if (!(target instanceof SqliteCopyTarget)) throw new TypeError('the target was not opened by the SQLite copy engine');
+  return target;
 }
 
 /** Raises the target's AUTOINCREMENT counter of `name` to the source's (never lowers it). */

@@ -1,7 +1,8 @@
-import type { CopyEngine, CopySource, CopyTable, CopyTarget, DatabaseObject, DifferingRange, ObjectCopier } from '../copy-ports.js';
+import type { CopyEngine, CopyTable, DatabaseObject, DifferingRange, ObjectCopier } from '../copy-ports.js';
 import { SqliteCopySource } from './sqlite-copy-source.js';
 import type { KeyRange } from './sqlite-copy-source.js';
-import { SqliteCopyTarget } from './sqlite-copy-target.js';
+import { asSqliteSource as asSource, asSqliteTarget as asTarget, SqliteCopyTarget } from './sqlite-copy-target.js';
+import { sqliteChangeCopier } from './sqlite-change-copier.js';
 import type { SqliteValue } from './sqlite-copy-sql.js';
 import { describeValue } from './sqlite-copy-values.js';
 
@@ -13,16 +14,6 @@ export const RANGE_ROWS = 10_000;
 /** Ranges reported at most: enough to act on, bounded for a table that differs everywhere. */
 const MAX_RANGES = 20;
 
-function asSource(source: CopySource): SqliteCopySource {
-  if (!(source instanceof SqliteCopySource)) throw new TypeError('the source was not opened by the SQLite copy engine');
-  return source;
-}
-
-function asTarget(target: CopyTarget): SqliteCopyTarget {
-  if (!(target instanceof SqliteCopyTarget)) throw new TypeError('the target was not opened by the SQLite copy engine');
-  return target;
-}
-
 /** `id 1 … 10000`: the source's first and last key of the range; the last range runs to the end. */
 function describeRange(table: CopyTable, range: KeyRange): string {
   const key = (values: readonly SqliteValue[]): string => values.map(describeValue).join(', ');
@@ -33,11 +24,6 @@ function describeRange(table: CopyTable, range: KeyRange): string {
 }
 
 /**
- * SQLite → SQLite. Verification drill-down: one pass over the source's key cuts the key order every
- * RANGE_ROWS rows; each range's count and checksum are then compared on both sides, computed the same
- * way (see runChecksum), over a keyset range the primary key's index serves.
- */
-/**
  * `--objects` on SQLite: its views (a SQLite file has no routines or events; a table's triggers and
  * indexes already come with the table when it is swapped in). Views are created after every table is in
  * place, in the source's creation order, which SQLite requires to be a valid dependency order.
@@ -47,9 +33,16 @@ const sqliteObjectCopier: ObjectCopier = {
   create: (target, objects) => asTarget(target).createViews(objects.map((o) => ({ name: o.name, sql: o.ddl }))),
 };
 
+/**
+ * SQLite → SQLite. Row filters apply to every read of the source (sqlite-copy-source); incremental
+ * sync is sqlite-change-copier. Verification drill-down: one pass over the source's key (the filter's
+ * rows) cuts the key order every RANGE_ROWS rows; each range's count and checksum are then compared on
+ * both sides, computed the same way (see runChecksum), over a keyset range the primary key's index serves.
+ */
 export const sqliteCopyEngine: CopyEngine = {
   objects: sqliteObjectCopier,
-  rowFilters: false,
+  rowFilters: true,
+  changes: sqliteChangeCopier,
   openSource: (spec, options) => SqliteCopySource.open(spec, options),
   openTarget: (spec, source, options) => SqliteCopyTarget.open(spec, asSource(source), options),
 
