@@ -8,14 +8,18 @@
 //   incremental  after 1% of the rows changed, `dbferry sync --mode incremental` (the mark from a
 //                previous run; the default 300 s overlap);
 //   deletes      after 0.1% of the rows were deleted, `--mode incremental --detect-deletes`.
+// Both servers get a buffer pool of --buffer-pool-mib (default 1024; 0 leaves them as they are) for
+// the benchmark, restored afterwards: a server holds the tables it serves in memory, and the
+// default 128 MiB is smaller than this table (~280 MiB with its indexes), so every run, full or
+// incremental, would mostly measure page reads through the pool.
 // Each run is checked afterwards: CHECKSUM TABLE of the copy equals the source's. Prints the medians,
 // the ratio incremental / full (target ≤ 0.10) and saves bench/results/<time>-incremental.{md,json}.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BENCH_DIR, connect, ensureSecondServer, log, MAIN, median, parseArgs, qid, recreateDatabase, ROOT_DIR, SECOND, settleServers, sh, timedShell } from './lib.mjs';
 
-const opts = parseArgs(process.argv.slice(2), { rows: 'number', runs: 'number', keep: 'boolean', home: 'string' }, {
-  rows: 2_000_000, runs: 3, keep: false, home: '/var/tmp/dbferry-bench-inc-home',
+const opts = parseArgs(process.argv.slice(2), { rows: 'number', runs: 'number', keep: 'boolean', home: 'string', 'buffer-pool-mib': 'number' }, {
+  rows: 2_000_000, runs: 3, keep: false, home: '/var/tmp/dbferry-bench-inc-home', 'buffer-pool-mib': 1024,
 });
 const CLI = resolve(ROOT_DIR, 'dist/bin/dbferry.js');
 const SRC = 'dbf_bench_inc_src';
@@ -74,34 +78,72 @@ async function checked(label, step) {
   return result;
 }
 
-await ensureSecondServer();
-await generate();
-const changed = Math.round(opts.rows / 100);
-const deleted = Math.round(opts.rows / 1000);
-const results = { full: [], incremental: [], clustered: [], deletes: [] };
-for (let run = 1; run <= opts.runs; run += 1) {
-  log(`run ${run} of ${opts.runs}`);
-  await recreateDatabase(SECOND, DST);
-  results.full.push(await checked('full', () => dbferry('--mode full')));
-  // The first incremental run over an existing copy records the mark (it copies the table in full).
-  await recreateDatabase(SECOND, DST);
-  await checked('first incremental (records the mark)', () => dbferry('--mode incremental'));
-  // 1% of the rows change, spread over the table (every 100th key, shifted per run): the worst case
-  // for both servers, which then touch nearly every page of the table in key order's disorder.
-  await sql(MAIN, `UPDATE items SET amount = amount + 1, note = CONCAT('changed ', ${run}), updated_at = NOW(3) WHERE id % 100 = ${run}`, SRC);
-  results.incremental.push(await checked(`incremental (${changed} rows changed, spread)`, () => dbferry('--mode incremental')));
-  // 1% of the rows change in one key range (recent orders, one account's rows): how applications
-  // usually change their tables.
-  const from = Math.floor(((run * 37) % 90) / 100 * opts.rows);
-  await new Promise((resolve) => setTimeout(resolve, 1_000));
-  await sql(MAIN, `UPDATE items SET amount = amount + 2, note = CONCAT('range ', ${run}), updated_at = NOW(3) WHERE id > ${from} AND id <= ${from + changed}`, SRC);
-  results.clustered.push(await checked(`incremental (${changed} rows changed, one key range)`, () => dbferry('--mode incremental --overlap 0')));
-  await sql(MAIN, `DELETE FROM items WHERE id % 1000 = ${500 + run}`, SRC);
-  results.deletes.push(await checked(`incremental --detect-deletes (${deleted} rows deleted)`, () => dbferry('--mode incremental --detect-deletes')));
-  // Put the deleted rows back, so every run starts from the same table.
-  await sql(MAIN, `INSERT INTO items SELECT seq, seq % 10007, (seq * 7919 % 1000000) / 100, CONCAT('note ', seq, ' ✓ ', REPEAT('x', seq % 60)),
-      '2026-01-01' + INTERVAL (seq DIV 10) SECOND FROM seq_1_to_${opts.rows} WHERE seq % 1000 = ${500 + run}`, SRC);
+/** Sets innodb_buffer_pool_size on both servers; answers what to restore (nothing with 0). */
+async function sizeBufferPools(mib) {
+  if (mib <= 0) return [];
+  const restore = [];
+  for (const server of [MAIN, SECOND]) {
+    const [row] = await sql(server, 'SELECT @@innodb_buffer_pool_size AS size');
+    restore.push({ server, size: Number(row.size) });
+    await sql(server, `SET GLOBAL innodb_buffer_pool_size = ${mib * 1024 * 1024}`);
+  }
+  log(`buffer pools of both servers set to ${mib} MiB for the benchmark`);
+  return restore;
 }
+
+/**
+ * Puts the generated table back: rows an earlier run (or anyone) changed get their generated values
+ * again, deleted ones come back. Without it a run's overlap window re-reads the previous run's
+ * changes (they are within 300 s of its mark), and the runs would not measure the same work.
+ */
+async function restoreTable() {
+  const generated = {
+    account: 'id % 10007', amount: '(id * 7919 % 1000000) / 100', note: "CONCAT('note ', id, ' ✓ ', REPEAT('x', id % 60))", updated_at: "'2026-01-01' + INTERVAL (id DIV 10) SECOND",
+  };
+  const differs = Object.entries(generated).map(([column, value]) => `NOT (${column} <=> ${value})`).join(' OR ');
+  await sql(MAIN, `UPDATE items SET ${Object.entries(generated).map(([column, value]) => `${column} = ${value}`).join(', ')} WHERE ${differs}`, SRC);
+  await sql(MAIN, `INSERT INTO items SELECT seq, seq % 10007, (seq * 7919 % 1000000) / 100, CONCAT('note ', seq, ' ✓ ', REPEAT('x', seq % 60)),
+      '2026-01-01' + INTERVAL (seq DIV 10) SECOND FROM seq_1_to_${opts.rows} s LEFT JOIN items i ON i.id = s.seq WHERE i.id IS NULL`, SRC);
+}
+
+async function measure() {
+  const changed = Math.round(opts.rows / 100);
+  const deleted = Math.round(opts.rows / 1000);
+  const results = { full: [], incremental: [], clustered: [], deletes: [] };
+  for (let run = 1; run <= opts.runs; run += 1) {
+    log(`run ${run} of ${opts.runs}`);
+    await restoreTable();
+    await recreateDatabase(SECOND, DST);
+    results.full.push(await checked('full', () => dbferry('--mode full')));
+    // The first incremental run over an existing copy records the mark (it copies the table in full).
+    await recreateDatabase(SECOND, DST);
+    await checked('first incremental (records the mark)', () => dbferry('--mode incremental'));
+    // 1% of the rows change, spread over the table (every 100th key, shifted per run): the worst case
+    // for both servers, which then touch nearly every page of the table in key order's disorder.
+    await sql(MAIN, `UPDATE items SET amount = amount + 1, note = CONCAT('changed ', ${run}), updated_at = NOW(3) WHERE id % 100 = ${run}`, SRC);
+    results.incremental.push(await checked(`incremental (${changed} rows changed, spread)`, () => dbferry('--mode incremental')));
+    // 1% of the rows change in one key range (recent orders, one account's rows): how applications
+    // usually change their tables.
+    const from = Math.floor(((run * 37) % 90) / 100 * opts.rows);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await sql(MAIN, `UPDATE items SET amount = amount + 2, note = CONCAT('range ', ${run}), updated_at = NOW(3) WHERE id > ${from} AND id <= ${from + changed}`, SRC);
+    results.clustered.push(await checked(`incremental (${changed} rows changed, one key range)`, () => dbferry('--mode incremental --overlap 0')));
+    await sql(MAIN, `DELETE FROM items WHERE id % 1000 = ${500 + run}`, SRC);
+    results.deletes.push(await checked(`incremental --detect-deletes (${deleted} rows deleted)`, () => dbferry('--mode incremental --detect-deletes')));
+  }
+  return { results, changed, deleted };
+}
+
+await ensureSecondServer();
+const restorePools = await sizeBufferPools(opts['buffer-pool-mib']);
+let measured;
+try {
+  await generate();
+  measured = await measure();
+} finally {
+  for (const { server, size } of restorePools) await sql(server, `SET GLOBAL innodb_buffer_pool_size = ${size}`);
+}
+const { results, changed, deleted } = measured;
 const m = (list, key) => median(list.map((r) => r[key]));
 const full = m(results.full, 'wall');
 const inc = m(results.incremental, 'wall');
@@ -112,7 +154,7 @@ const clusteredRatio = clustered / full;
 const lines = [
   `## dbferry incremental benchmark — ${new Date().toISOString().slice(0, 19).replace('T', ' ')} UTC`,
   '',
-  `items: ${opts.rows.toLocaleString('en')} rows, indexed updated_at; 3306 → 3307; medians of ${opts.runs} runs, no verification.`,
+  `items: ${opts.rows.toLocaleString("en")} rows, indexed updated_at; 3306 → 3307; buffer pools ${opts["buffer-pool-mib"] > 0 ? `${opts["buffer-pool-mib"]} MiB` : "as configured"}; medians of ${opts.runs} runs, no verification.`,
   '',
   '| run | wall s | rows copied | peak RSS MiB | client CPU s |',
   '|---|---|---|---|---|',

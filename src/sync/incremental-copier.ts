@@ -60,6 +60,15 @@ export interface IncrementalResult extends TableCopyResult {
   readonly mark: ChangeMark | null;
 }
 
+/**
+ * Changed rows per batch, unless the options' batch_size says fewer. A batch of changes is a
+ * transaction of its own on the target (staged, upserted, committed), so it is larger than a full
+ * copy's batch (2,000 rows on MySQL, streamed into one load); the engine cuts its writes to the
+ * server's limits inside it. Bounded by bytes too, for tables of wide rows.
+ */
+const CHANGE_BATCH_ROWS = 10_000;
+const CHANGE_BATCH_BYTES = 8 * 1024 * 1024;
+
 /** Marks are saved at most this often during a run (each is a store write; a crash re-reads at most that much). */
 const SAVE_EVERY_MS = 1_000;
 
@@ -83,7 +92,6 @@ export class IncrementalCopier {
     const { changes, task, options, now } = this.ctx;
     const live = this.mapping.target_table;
     await this.#applySchemaChanges(lane);
-    const limits = lane.target.batchLimits(this.table);
     let mark = this.#mark;
     let rows = 0;
     let bytes = 0;
@@ -100,7 +108,7 @@ export class IncrementalCopier {
     try {
       const read = changes.readChanges(lane.source, this.table, {
         cursor: this.cursor, since: this.#mark, overlapSeconds: this.ctx.overlapSeconds, after: null,
-        batchRows: Math.min(limits.rows, options.batch_size ?? limits.rows), batchBytes: limits.bytes, signal: task.signal,
+        batchRows: options.batch_size ?? CHANGE_BATCH_ROWS, batchBytes: CHANGE_BATCH_BYTES, signal: task.signal,
       });
       for await (const batch of read) {
         task.signal.throwIfAborted();

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { availableParallelism } from 'node:os';
 import { DbfError, toDbfError } from '../domain/errors.js';
 import { copyEngineFor } from '../engines/copy-registry.js';
-import type { ChangeCopier, CopyEngine, CopySource, CopyTable, CopyTarget, CursorCandidate, ObjectCopier } from '../engines/copy-ports.js';
+import type { CopyEngine, CopySource, CopyTable, CopyTarget, CursorCandidate, ObjectCopier } from '../engines/copy-ports.js';
 import type { JobRow } from '../store/schema.js';
 import type { SyncOptions } from '../catalog/sync-config-input.js';
 import type { Task, TaskContext } from '../jobs/task.js';

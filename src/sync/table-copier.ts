@@ -366,7 +366,7 @@ export class TableCopier {
 
   /** Rows stream from the source and are written in batches; a checkpoint at most every second. */
   async #loadThroughClient(state: PartState, lane: CopyLane): Promise<void> {
-    const { task, now } = this.ctx;
+    const { now } = this.ctx;
     const { target } = lane;
     const dest = this.#requirePrepared().dest;
     const reader = await this.#readerOf(state, lane);

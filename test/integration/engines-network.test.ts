@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { ConnectionSpec } from '../../src/domain/connection-url.js';
-import { DbfError } from '../../src/domain/errors.js';
 import { adapterFor } from '../../src/engines/registry.js';
 import { rejection } from '../helpers/assertions.js';
 

@@ -5,7 +5,6 @@ import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import type { ConnectionSpec } from '../../src/domain/connection-url.js';
-import { DbfError } from '../../src/domain/errors.js';
 import type { EngineSession } from '../../src/engines/ports.js';
 import { adapterFor } from '../../src/engines/registry.js';
 import { rejection } from '../helpers/assertions.js';

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { parseConnectionUrl, type ConnectionSpec } from '../../src/domain/connection-url.js';
-import { DbfError } from '../../src/domain/errors.js';
 import type { EngineSession, TableInfo } from '../../src/engines/ports.js';
 import { adapterFor } from '../../src/engines/registry.js';
 import {

@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { Connection } from 'mysql2/promise';
 import { DbfError } from '../../domain/errors.js';
-import type { ChangeBatch, ChangeCopier, ChangeMark, ChangeReadOptions, ConflictResolution, CopySource, CopyTable, CopyTarget, CursorCandidate, KeyPosition, SchemaDiff } from '../copy-ports.js';
+import type { ChangeBatch, ChangeCopier, ChangeMark, ChangeReadOptions, ConflictResolution, CopySource, CopyTable, CursorCandidate, KeyPosition, SchemaDiff } from '../copy-ports.js';
 import { asRows, toNumber, toText } from '../rows.js';
 import { copyFailed } from './mysql-copy-connection.js';
-import { asMysqlSource, asMysqlTable, checksumSql, encodeKey, keyRangeConditions, RAW_ROWS, runChecksum, selectExpression, sourceConditions, whereOf } from './mysql-copy-source.js';
+import { asMysqlSource, asMysqlTable, encodeKey, RAW_ROWS, selectExpression, sourceConditions, whereOf } from './mysql-copy-source.js';
 import type { MysqlCopySource, MysqlCopyTable, RawRow } from './mysql-copy-source.js';
 import { asMysqlTarget } from './mysql-copy-target.js';
+import { detectDeletes, keysCondition } from './mysql-delete-detector.js';
 import type { MysqlCopyTarget } from './mysql-copy-target.js';
 import { afterKeyCondition, keyLiteral, quoteIdent, quoteIdentBinary } from './mysql-sql.js';
 
@@ -26,8 +27,6 @@ import { afterKeyCondition, keyLiteral, quoteIdent, quoteIdentBinary } from './m
 
 const TEMPORAL = new Set(['datetime', 'timestamp', 'date']);
 const INTEGER = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'integer', 'bigint']);
-/** Keys per range when comparing key sets for deletes; ranges that differ have their keys read. */
-const DELETE_RANGE_KEYS = 10_000;
 /** Keys per DELETE statement. */
 const DELETE_BATCH = 500;
 
@@ -232,50 +231,8 @@ export const mysqlChangeCopier: ChangeCopier = {
     staged.get(target)?.delete(name);
   },
 
-  async deleteGone(sourcePort, targetPort, copyTable, name, signal): Promise<{ deleted: number; ranges: number; differing: number }> {
-    const source = asMysqlSource(sourcePort);
-    const target = asMysqlTarget(targetPort);
-    const table = asMysqlTable(copyTable);
-    if (table.primaryKey.length === 0) throw new DbfError('DBF_NO_CURSOR', `${table.name}: deletes can only be detected on a table with a primary key`);
-    // The key set's checksum: the same SQL as a table checksum, over the key columns only.
-    const keysOnly: MysqlCopyTable = { ...table, copied: table.primaryKey, types: table.keyIndexes.map((i) => table.types[i] ?? ''), keyIndexes: table.primaryKey.map((_, i) => i) };
-    const from = qualifiedSource(source, table);
-    const to = qualifiedTarget(target, name);
-    const keyColumns = table.primaryKey.map(quoteIdentBinary).join(', ');
-    const both = (conditions: readonly string[]): string => conditions.map((c) => `(${c})`).join(' AND ');
-    let low: KeyPosition | null = null;
-    let deleted = 0;
-    let ranges = 0;
-    let differing = 0;
-    for (;;) {
-      signal.throwIfAborted();
-      const probe = (await query(source.connections.data, `reading the keys of ${table.name}`, `SELECT ${keyColumns} FROM ${from}${whereOf(sourceConditions(keysOnly, low, null))} ORDER BY ${keyColumns} LIMIT 1 OFFSET ${DELETE_RANGE_KEYS - 1}`, source.connections)) as RawRow[];
-      const high = probe[0] ? encodeKey(probe[0], keysOnly.keyIndexes) : null;
-      ranges += 1;
-      const [s, t] = [
-        await runChecksum(source.connections.data, checksumSql(keysOnly, from, both(sourceConditions(keysOnly, low, high)))),
-        await runChecksum(target.connections.data, checksumSql(keysOnly, to, both(keyRangeConditions(keysOnly, low, high)))),
-      ];
-      if (s.rows !== t.rows || s.checksum !== t.checksum) {
-        differing += 1;
-        const keysOf = async (conn: typeof source.connections.data, sql: string, connections: Parameters<typeof copyFailed>[1]): Promise<Map<string, KeyPosition>> => {
-          const rows = (await query(conn, `reading the keys of ${table.name}`, sql, connections)) as RawRow[];
-          return new Map(rows.map((row) => {
-            const key = encodeKey(row, keysOnly.keyIndexes);
-            return [key.join(','), key];
-          }));
-        };
-        const sourceKeys = await keysOf(source.connections.data, `SELECT ${keyColumns} FROM ${from}${whereOf(sourceConditions(keysOnly, low, high))}`, source.connections);
-        const targetKeys = await keysOf(target.connections.data, `SELECT ${keyColumns} FROM ${to}${whereOf(keyRangeConditions(keysOnly, low, high))}`, target.connections);
-        const gone = [...targetKeys].filter(([id]) => !sourceKeys.has(id)).map(([, key]) => key);
-        for (let i = 0; i < gone.length; i += DELETE_BATCH) {
-          const result = (await query(target.connections.data, `deleting from ${name} the rows gone from the source`, `DELETE FROM ${to} WHERE ${keysCondition(keysOnly, gone.slice(i, i + DELETE_BATCH))}`, target.connections)) as { affectedRows?: number };
-          deleted += Number(result.affectedRows ?? 0);
-        }
-      }
-      if (high === null) return { deleted, ranges, differing };
-      low = high;
-    }
+  async deleteGone(sourcePort, targetPort, copyTable, name, signal) {
+    return detectDeletes(asMysqlSource(sourcePort), asMysqlTarget(targetPort), asMysqlTable(copyTable), name, signal);
   },
 };
 
@@ -292,20 +249,21 @@ async function ensureStage(target: MysqlCopyTarget, name: string): Promise<strin
   const known = staged.get(target) ?? new Set<string>();
   staged.set(target, known);
   if (!known.has(name)) {
-    // LIKE takes the target's columns and keys (not its foreign keys): the load checks what the target would.
-    await query(target.connections.data, `creating the staging table of ${name}`, `CREATE TEMPORARY TABLE IF NOT EXISTS ${qualifiedTarget(target, stage)} LIKE ${qualifiedTarget(target, name)}`, target.connections);
-    await query(target.connections.data, `emptying the staging table of ${name}`, `DELETE FROM ${qualifiedTarget(target, stage)}`, target.connections);
+    // LIKE takes the target's columns, types and primary key (not its foreign keys), so the load
+    // converts values as the target would.
+    const table = qualifiedTarget(target, stage);
+    await query(target.connections.data, `creating the staging table of ${name}`, `CREATE TEMPORARY TABLE IF NOT EXISTS ${table} LIKE ${qualifiedTarget(target, name)}`, target.connections);
+    // Its other indexes go: the target's own are checked by the upsert into it, and loading a batch
+    // into a stage without them took a third of the time (20,000 rows: 0.04 s instead of 0.14 s).
+    const indexes = (await query(target.connections.data, `reading the indexes of the staging table of ${name}`, `SHOW INDEX FROM ${table}`, target.connections)) as RawRow[];
+    const secondary = [...new Set(indexes.map((row) => row[2]?.toString('utf8') ?? 'PRIMARY').filter((index) => index !== 'PRIMARY'))];
+    if (secondary.length > 0) {
+      await query(target.connections.data, `dropping the indexes of the staging table of ${name}`, `ALTER TABLE ${table} ${secondary.map((index) => `DROP INDEX ${quoteIdentBinary(index)}`).join(', ')}`, target.connections);
+    }
+    await query(target.connections.data, `emptying the staging table of ${name}`, `DELETE FROM ${table}`, target.connections);
     known.add(name);
   }
   return stage;
-}
-
-/** `(a = 1 AND b = 2) OR …` for the given keys. */
-function keysCondition(table: MysqlCopyTable, keys: readonly KeyPosition[]): string {
-  return keys
-    .map((key) => table.primaryKey.map((column, i) => `${quoteIdentBinary(column)} = ${keyLiteral(Buffer.from(key[i] ?? '', 'base64'), table.types[table.keyIndexes[i] ?? -1] ?? '')}`).join(' AND '))
-    .map((term) => `(${term})`)
-    .join(' OR ');
 }
 
 /** conflict_resolution error: a staged row whose key the target holds with other values fails the batch. */
