@@ -2,8 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, MysqlDialect, PostgresDialect } from 'kysely';
-import { createPool as createMysqlPool } from 'mysql2';
-import pg from 'pg';
+import type { Pool as PgPool } from 'pg';
 import { DbfError, oneLine } from '../domain/errors.js';
 import type { StoreSchema } from './schema.js';
 import { ExclusiveSqliteDialect } from './sqlite-exclusive-dialect.js';
@@ -58,26 +57,31 @@ function createDialect(location: StoreLocation) {
       });
     }
     case 'postgres':
+      // The drivers are loaded when the pool is first needed (Kysely takes a pool factory): a store
+      // on SQLite, the default, never loads pg or mysql2 for itself.
       return new PostgresDialect({
-        pool: withClientErrorListeners(new pg.Pool({
-          host: spec.host ?? undefined,
-          port: spec.port ?? undefined,
-          user: spec.username ?? undefined,
-          password: spec.password ?? undefined,
-          database: spec.database ?? undefined,
-          ssl: spec.ssl === false ? undefined : { rejectUnauthorized: spec.ssl === true },
-          max: 10,
-          connectionTimeoutMillis: 10_000,
-          // BIGINT columns hold epoch milliseconds and row counts: numbers, not strings.
-          types: {
-            getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-              oid === PG_INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
-          },
-        })),
+        pool: async () => {
+          const { default: pg } = await import('pg');
+          return withClientErrorListeners(new pg.Pool({
+            host: spec.host ?? undefined,
+            port: spec.port ?? undefined,
+            user: spec.username ?? undefined,
+            password: spec.password ?? undefined,
+            database: spec.database ?? undefined,
+            ssl: spec.ssl === false ? undefined : { rejectUnauthorized: spec.ssl === true },
+            max: 10,
+            connectionTimeoutMillis: 10_000,
+            // BIGINT columns hold epoch milliseconds and row counts: numbers, not strings.
+            types: {
+              getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+                oid === PG_INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+            },
+          }));
+        },
       });
     case 'mysql':
       return new MysqlDialect({
-        pool: createMysqlPool({
+        pool: async () => (await import('mysql2')).default.createPool({
           host: spec.host ?? undefined,
           port: spec.port ?? undefined,
           user: spec.username ?? undefined,
@@ -101,7 +105,7 @@ function createDialect(location: StoreLocation) {
  * nothing more to act on: the listener only keeps it from becoming an uncaught exception. Errors of
  * idle clients are re-emitted by the pool as its own 'error', handled the same way.
  */
-function withClientErrorListeners(pool: pg.Pool): pg.Pool {
+function withClientErrorListeners(pool: PgPool): PgPool {
   const alsoRejectsTheQuery = (): void => undefined;
   pool.on('connect', (client) => client.on('error', alsoRejectsTheQuery));
   pool.on('error', alsoRejectsTheQuery);

@@ -5,6 +5,7 @@ import type { ConnectionSpec } from '../domain/connection-url.js';
 import { DbfError, toDbfError } from '../domain/errors.js';
 import type { ChangeCopier, ChangeMark, CopyTable, CursorCandidate } from '../engines/copy-ports.js';
 import type { TaskContext } from '../jobs/task.js';
+import { readAhead } from './read-ahead.js';
 import type { SyncTableRequest } from './sync-request.js';
 import type { CopyLane, TableCopyResult } from './table-copier.js';
 
@@ -106,10 +107,11 @@ export class IncrementalCopier {
     };
     await lane.source.beginRead();
     try {
-      const read = changes.readChanges(lane.source, this.table, {
+      // Read one batch ahead: the next changes come from the source while the target writes these.
+      const read = readAhead(changes.readChanges(lane.source, this.table, {
         cursor: this.cursor, since: this.#mark, overlapSeconds: this.ctx.overlapSeconds, after: null,
         batchRows: options.batch_size ?? CHANGE_BATCH_ROWS, batchBytes: CHANGE_BATCH_BYTES, signal: task.signal,
-      });
+      }));
       for await (const batch of read) {
         task.signal.throwIfAborted();
         const applied = await changes.applyChanges(lane.target, this.table, live, batch, options.conflict_resolution);

@@ -1,4 +1,4 @@
-import { createConnection, type Connection, type ConnectionOptions } from 'mysql2/promise';
+import type { Connection, ConnectionOptions } from 'mysql2/promise';
 import { DEFAULT_PORTS, type ConnectionSpec, type SslMode } from '../../domain/connection-url.js';
 import { DbfError } from '../../domain/errors.js';
 import { classifyMysqlConnectError, driverMessage, endpoint, errorField, queryFailed, type ConnectTarget } from '../classify-connect-error.js';
@@ -132,6 +132,8 @@ class MysqlSession implements EngineSession {
 export class MysqlAdapter implements EngineAdapter {
   async connect(spec: ConnectionSpec, options: ConnectOptions): Promise<EngineSession> {
     const target = targetOf(spec, options);
+    // Loaded on first use: a command that never meets MySQL does not pay its start-up.
+    const { createConnection } = (await import('mysql2/promise')).default;
     let conn: Connection;
     try {
       conn = await createConnection({

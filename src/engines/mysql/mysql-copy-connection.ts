@@ -1,4 +1,3 @@
-import { createConnection } from 'mysql2';
 import type { Connection as CoreConnection } from 'mysql2';
 import type { Connection } from 'mysql2/promise';
 import { DEFAULT_PORTS } from '../../domain/connection-url.js';
@@ -33,6 +32,9 @@ function targetOf(spec: ConnectionSpec, timeoutMs: number): ConnectTarget {
 
 export async function openConnection(spec: ConnectionSpec, timeoutMs: number, charset: 'utf8mb4' | 'binary'): Promise<{ conn: Connection; core: CoreConnection }> {
   const target = targetOf(spec, timeoutMs);
+  // Loaded on first use, like every driver: a run that never meets MySQL does not pay its start-up.
+  // `.default` (module.exports): the bundle gives a CommonJS package's import() no named exports.
+  const { createConnection } = (await import('mysql2')).default;
   let core: CoreConnection;
   try {
     core = createConnection({

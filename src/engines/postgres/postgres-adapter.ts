@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { DEFAULT_PORTS, type ConnectionSpec, type SslMode } from '../../domain/connection-url.js';
 import { classifyPostgresConnectError, endpoint, queryFailed, type ConnectTarget } from '../classify-connect-error.js';
 import type { ConnectOptions, DatabaseInfo, EngineAdapter, EngineSession, TableInfo } from '../ports.js';
@@ -8,6 +8,7 @@ import { asRows, byName, toNumber, toText, type Row } from '../rows.js';
  * PostgreSQL through pg. Why a bare Client and not a Pool: each connect() must be a fresh session.
  * A PostgreSQL session sees the catalog of one database only, so listing the tables of another database
  * opens a second, short-lived client to it. int8/numeric values arrive as strings and are converted.
+ * pg is loaded on first use: a command that never meets PostgreSQL does not pay its ~20 ms of start-up.
  */
 
 const DEFAULT_DATABASE = 'postgres';
@@ -35,7 +36,8 @@ function targetOf(spec: ConnectionSpec, options: ConnectOptions): ConnectTarget 
  */
 async function openClient(spec: ConnectionSpec, options: ConnectOptions): Promise<{ client: pg.Client; target: ConnectTarget }> {
   const target = targetOf(spec, options);
-  const client = new pg.Client({
+  const { default: driver } = await import('pg');
+  const client = new driver.Client({
     host: target.host,
     port: target.port,
     user: spec.username ?? undefined,
