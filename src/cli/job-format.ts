@@ -28,6 +28,11 @@ export function formatCount(n: number): string {
   return `${n < 0 && Number(whole + (fraction ?? '')) !== 0 ? '-' : ''}${whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}${fraction === undefined ? '' : `.${fraction}`}`;
 }
 
+/** `1 table`, `2 tables`: a count with its noun. */
+export function formatCounted(n: number, singular: string, plural = `${singular}s`): string {
+  return `${formatCount(n)} ${n === 1 ? singular : plural}`;
+}
+
 export function heartbeatAgeMs(view: JobView, now: number): number | null {
   return view.heartbeat_at === null || view.status !== 'running' ? null : Math.max(0, now - Date.parse(view.heartbeat_at));
 }

@@ -60,6 +60,9 @@ export async function migrateStore(store: Store): Promise<MigrationReport> {
     provider: new StaticProvider(migrationsFor(store.dialect)),
     migrationTableName: MIGRATION_TABLE,
     migrationLockTableName: 'dbferry_migration_lock',
+    // Our names sort the same by code unit; Kysely's default, localeCompare, loads ICU's collation
+    // on first use, which cost every command ~15 ms of its start here.
+    nameComparator: (a, b) => (a < b ? -1 : a > b ? 1 : 0),
   });
   await refuseNewerStore(store);
   const { error, results = [] } = await migrator.migrateToLatest();

@@ -499,6 +499,53 @@ describe('SQLite copy engine', () => {
     }
   });
 
+  it("sets a live table's own triggers aside while strategy truncate empties and reloads it, and keeps them", async () => {
+    const liveFile = join(dir, 'live-triggers.db');
+    const live = await sqliteCopyEngine.openTarget(sqlite(liveFile), source, OPTIONS);
+    try {
+      await live.ensureDatabase();
+      const table = await source.table('child');
+      const ddl = await source.createStatement('child');
+      await live.createTable('child', ddl, 'child');
+      // The copy's own triggers, as a user of the copy would have them: each records what it saw.
+      withTarget(liveFile, (db) =>
+        db.exec(`
+          PRAGMA foreign_keys = OFF; -- child's parent table is not copied into this file
+          CREATE TABLE audit (what TEXT);
+          CREATE TRIGGER child_added AFTER INSERT ON child BEGIN INSERT INTO audit VALUES ('insert ' || NEW.id); END;
+          CREATE TRIGGER child_removed AFTER DELETE ON child BEGIN INSERT INTO audit VALUES ('delete ' || OLD.id); END;
+          INSERT INTO child VALUES (999, 1, 'there before the copy');
+          DELETE FROM audit;
+        `),
+      );
+      const load = async (after: KeyPosition | null): Promise<KeyPosition | null> => {
+        let last: KeyPosition | null = null;
+        for await (const batch of source.readRows(table, { after, batchRows: 7, batchBytes: 1 << 20, signal })) {
+          await live.writeRows(table, 'child', batch.rows);
+          last = batch.lastKey;
+          if (after === null && last !== null) break;
+        }
+        return last;
+      };
+      await live.truncate('child');
+      const checkpoint = await load(null);
+      // A resume: the rows after the checkpoint go, and the rest is read on from it.
+      await live.deleteAfter(table, 'child', checkpoint);
+      await load(checkpoint);
+      assert.deepEqual(await live.checksum(table, 'child'), await source.checksum(table));
+      withTarget(liveFile, (db) => {
+        assert.deepEqual(db.prepare('SELECT what FROM audit').all(), [], 'no trigger fired during the copy');
+        const triggers = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = 'child' ORDER BY name").all();
+        assert.deepEqual(triggers, [{ name: 'child_added' }, { name: 'child_removed' }]);
+        db.pragma('foreign_keys = OFF');
+        db.exec("INSERT INTO child VALUES (1000, 1, 'after the copy')");
+        assert.deepEqual(db.prepare('SELECT what FROM audit').all(), [{ what: 'insert 1000' }], 'the triggers work again afterwards');
+      });
+    } finally {
+      await live.close();
+    }
+  });
+
   it('gives a created target the source text encoding', async () => {
     const utf16 = join(dir, 'utf16.db');
     withTarget(utf16, (db) => {

@@ -11,7 +11,7 @@ import type { VerifyReport } from '../../sync/verifier.js';
 import type { CliContext } from '../context.js';
 import { ExitError } from '../io.js';
 import { failWithJob, POLL_MS } from '../follow-job.js';
-import { formatCount, formatDuration } from '../job-format.js';
+import { formatCount, formatCounted, formatDuration } from '../job-format.js';
 import { formatBytes, printJson, renderTable } from '../output.js';
 import type { CliAction } from '../program.js';
 import { pause, watchSignals } from '../signals.js';
@@ -91,7 +91,7 @@ export function renderPlan(plan: SyncPlan): string {
   };
   const rows = plan.tables.map((t, i) => [i + 1, t.source_table === t.target_table ? t.source_table : `${t.source_table} → ${t.target_table}`, t.problem?.message ?? t.action, formatCount(t.row_estimate), formatBytes(t.size_bytes), read(t)]);
   const objects = plan.objects === null ? '' : `\nthen ${plan.objects.length} objects: ${plan.objects.map((o) => `${o.kind} ${o.name}`).join(', ')}\n`;
-  return `${head}\n${renderTable(['#', 'table', 'action', 'rows (est.)', 'size', 'read'], rows)}\n${objects}\n${plan.tables.length} tables, about ${formatCount(plan.total_rows)} rows, ${formatBytes(plan.total_bytes)}. Nothing was changed (dry run).\n`;
+  return `${head}\n${renderTable(['#', 'table', 'action', 'rows (est.)', 'size', 'read'], rows)}\n${objects}\n${formatCounted(plan.tables.length, 'table')}, about ${formatCount(plan.total_rows)} rows, ${formatBytes(plan.total_bytes)}. Nothing was changed (dry run).\n`;
 }
 
 /**
@@ -170,7 +170,7 @@ export function registerSyncCommands(program: Command, action: CliAction): void 
           return;
         }
         const { plan, job } = await runtime.sync.startOneShot(input, 'cli');
-        if (!ctx.json && ctx.options.quiet !== true) ctx.io.stderr.write(`job ${job.id}: ${plan.source} → ${plan.target}, ${plan.tables.length} tables, about ${formatCount(plan.total_rows)} rows\n`);
+        if (!ctx.json && ctx.options.quiet !== true) ctx.io.stderr.write(`job ${job.id}: ${plan.source} → ${plan.target}, ${formatCounted(plan.tables.length, 'table')}, about ${formatCount(plan.total_rows)} rows\n`);
         const done = await followCopy(ctx, runtime, job);
         if (done.status !== 'completed') failWithJob(ctx, done, ctx.json);
         if (ctx.json) return void ctx.io.stdout.write(`${JSON.stringify({ type: 'result', success: true, data: done })}\n`);

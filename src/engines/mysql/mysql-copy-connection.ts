@@ -69,15 +69,16 @@ export async function openConnection(spec: ConnectionSpec, timeoutMs: number, ch
   return { conn, core };
 }
 
+/** Both sessions are opened at once (each is a handshake and a SET); if either fails, the other is closed. */
 export async function openCopyConnections(spec: ConnectionSpec, timeoutMs: number): Promise<CopyConnections> {
-  const { conn: meta } = await openConnection(spec, timeoutMs, 'utf8mb4');
-  try {
-    const data = await openConnection(spec, timeoutMs, 'binary');
-    return { meta, data: data.conn, dataStream: data.core, target: targetOf(spec, timeoutMs) };
-  } catch (error) {
-    meta.destroy();
-    throw error;
+  const [meta, data] = await Promise.allSettled([openConnection(spec, timeoutMs, 'utf8mb4'), openConnection(spec, timeoutMs, 'binary')]);
+  if (meta.status === 'rejected' || data.status === 'rejected') {
+    for (const opened of [meta, data]) if (opened.status === 'fulfilled') opened.value.conn.destroy();
+    // The meta session's failure first when both failed: they name the same server and reason.
+    const [reason] = [meta, data].flatMap((opened) => (opened.status === 'rejected' ? [opened.reason as unknown] : []));
+    throw reason;
   }
+  return { meta: meta.value.conn, data: data.value.conn, dataStream: data.value.core, target: targetOf(spec, timeoutMs) };
 }
 
 export async function closeCopyConnections(connections: CopyConnections): Promise<void> {

@@ -8,7 +8,8 @@ import { asSqliteSource, asSqliteTarget } from './sqlite-copy-target.js';
 import { encodeKey, keyIndexes } from './sqlite-copy-values.js';
 import { decodeMark, encodeMark, overlapBound } from './sqlite-change-values.js';
 import { addColumns, cursorCandidates, schemaDiff } from './sqlite-change-schema.js';
-import { checkedRows, deleteKeys, refuseDifferingRows, upsertRows, withoutTriggers } from './sqlite-change-writes.js';
+import { checkedRows, deleteKeys, refuseDifferingRows, upsertRows } from './sqlite-change-writes.js';
+import { withoutTriggers } from './sqlite-triggers.js';
 
 /**
  * Incremental sync on SQLite (see ChangeCopier).

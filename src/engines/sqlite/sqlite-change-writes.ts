@@ -1,7 +1,6 @@
 import type Database from 'better-sqlite3';
 import { DbfError } from '../../domain/errors.js';
 import type { ConflictResolution, CopyTable, KeyPosition } from '../copy-ports.js';
-import { asRows, toText } from '../rows.js';
 import { mainTable, quoteIdent } from './sqlite-copy-sql.js';
 import type { SqliteValue } from './sqlite-copy-sql.js';
 import { decodeKey, describeValue, isSqliteValue, keyIndexes } from './sqlite-copy-values.js';
@@ -28,22 +27,6 @@ export function checkedRows(table: CopyTable, name: string, rows: ReadonlyArray<
       return value;
     });
   });
-}
-
-/**
- * Runs `work` with the target table's triggers out of the way: dropped, then created again from their
- * own SQL, inside the caller's transaction. The copy is the source's data, in which the triggers'
- * effects already are (a trigger-kept updated_at, audit rows copied with their table): firing them
- * again on the copy would change what was copied. SQLite has no switch to disable triggers.
- */
-export function withoutTriggers<T>(db: Database.Database, name: string, work: () => T): T {
-  const triggers = asRows(
-    db.prepare<unknown[], unknown>("SELECT name, sql FROM main.sqlite_schema WHERE type = 'trigger' AND tbl_name = ? COLLATE NOCASE AND sql IS NOT NULL ORDER BY rowid").all([name]),
-  ).map((r) => ({ name: toText(r['name']), sql: toText(r['sql']) }));
-  for (const trigger of triggers) db.exec(`DROP TRIGGER main.${quoteIdent(trigger.name)}`);
-  const result = work();
-  for (const trigger of triggers) db.exec(trigger.sql);
-  return result;
 }
 
 /** conflict_resolution error: an incoming row whose key the target holds with other values fails the batch. */

@@ -9,6 +9,7 @@ import { copyFailed, fileExists, filePath, openDatabase, SqliteHandle, variableL
 import { SqliteCopySource } from './sqlite-copy-source.js';
 import { afterKey, keyRange, mainTable, quoteIdent, rewriteCreateTable, rewriteOnTable } from './sqlite-copy-sql.js';
 import type { SqliteValue } from './sqlite-copy-sql.js';
+import { withoutTriggers } from './sqlite-triggers.js';
 import { decodeKey, isSqliteValue, keyIndexes, runChecksum } from './sqlite-copy-values.js';
 
 const ENCODINGS = new Set(['UTF-8', 'UTF-16le', 'UTF-16be']);
@@ -98,14 +99,14 @@ export class SqliteCopyTarget implements CopyTarget {
   }
 
   async truncate(name: string): Promise<void> {
-    await this.#write(`emptying ${name}`, (db) => db.prepare(`DELETE FROM ${mainTable(name)}`).run());
+    await this.#write(`emptying ${name}`, (db) => db.transaction(() => withoutTriggers(db, name, () => db.prepare(`DELETE FROM ${mainTable(name)}`).run())).immediate());
   }
 
   async deleteAfter(table: CopyTable, name: string, after: KeyPosition | null, until?: KeyPosition | null): Promise<number> {
     if (until) throw new TypeError('the SQLite copy engine does not copy parts of a table');
     const where = after === null || keyIndexes(table).length === 0 ? null : afterKey(table.primaryKey, decodeKey(table, after));
     const sql = `DELETE FROM ${mainTable(name)}${where === null ? '' : ` WHERE ${where.sql}`}`;
-    const result = await this.#write(`removing the rows after the checkpoint from ${name}`, (db) => db.prepare(sql).run(where?.params ?? []));
+    const result = await this.#write(`removing the rows after the checkpoint from ${name}`, (db) => db.transaction(() => withoutTriggers(db, name, () => db.prepare(sql).run(where?.params ?? []))).immediate());
     return result.changes;
   }
 
@@ -136,15 +137,17 @@ export class SqliteCopyTarget implements CopyTarget {
     const perStatement = Math.max(1, Math.floor(this.#variables / width));
     const stored = await this.#write(`writing ${rows.length} rows into ${name}`, (db) =>
       db
-        .transaction(() => {
-          let changes = 0;
-          for (let start = 0; start < rows.length; start += perStatement) {
-            const count = Math.min(perStatement, rows.length - start);
-            const statement = this.#insert(db, table, name, count, count === perStatement);
-            changes += statement.run(values.slice(start * width, (start + count) * width)).changes;
-          }
-          return changes;
-        })
+        .transaction(() =>
+          withoutTriggers(db, name, () => {
+            let changes = 0;
+            for (let start = 0; start < rows.length; start += perStatement) {
+              const count = Math.min(perStatement, rows.length - start);
+              const statement = this.#insert(db, table, name, count, count === perStatement);
+              changes += statement.run(values.slice(start * width, (start + count) * width)).changes;
+            }
+            return changes;
+          }),
+        )
         .immediate(),
     );
     if (stored !== rows.length) throw new DbfError('DBF_COPY_FAILED', `writing ${name}: the target stored ${stored} of ${rows.length} rows`);
@@ -176,8 +179,9 @@ export class SqliteCopyTarget implements CopyTarget {
   /**
    * SQLite's foreign keys are inline in CREATE TABLE, so a table created directly (strategy truncate,
    * new table) has them already. What it lacks are the source's indexes, created here, before the load
-   * (and its AUTOINCREMENT counter). Its triggers are not: they would fire on every copied row, and
-   * the port has no step after the load to add them in.
+   * (and its AUTOINCREMENT counter). Its triggers are not: the port has no step after the load to add
+   * them in (a table that has them already, strategy truncate, keeps them, set aside while it is
+   * emptied and loaded: see withoutTriggers).
    */
   async addForeignKeys(name: string, _sourceDdl: string, sourceName: string): Promise<void> {
     const indexes = this.source.schemaObjects(sourceName).filter((o) => o.type === 'index');

@@ -6,6 +6,11 @@ export function count(n: number | null | undefined): string {
   return n === null || n === undefined ? '–' : nf.format(n);
 }
 
+/** `1 table`, `2 tables`: a count with its noun. */
+export function counted(n: number, singular: string, plural = `${singular}s`): string {
+  return `${count(n)} ${n === 1 ? singular : plural}`;
+}
+
 export function bytes(n: number | null | undefined): string {
   if (n === null || n === undefined) return '–';
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];

@@ -4,6 +4,7 @@ import { configs, jobs } from '../api/endpoints.js';
 import type { SyncConfig, SyncPlan } from '../api/types.js';
 import { Modal } from '../components/modal.js';
 import { Empty, ErrorNotice, Loading } from '../components/notice.js';
+import { counted } from '../lib/format.js';
 import { useAsync } from '../lib/hooks.js';
 import { Link, navigate } from '../lib/router.js';
 import { CopyConfigDialog } from './copy-config-dialog.js';
@@ -52,7 +53,7 @@ export function ConfigsPage(): JSX.Element {
                 </Link>
                 {c.enabled ? null : <span class="badge badge-cancelled">disabled</span>}
                 <span class="muted small">
-                  {c.tables.length} table{c.tables.length === 1 ? '' : 's'} · {c.sync_mode}
+                  {counted(c.tables.length, 'table')} · {c.sync_mode}
                   {c.schedule ? ` · schedule ${c.schedule}` : ''}
                 </span>
               </header>

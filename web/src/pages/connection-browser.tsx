@@ -3,7 +3,7 @@ import { useState } from 'preact/hooks';
 import { connections } from '../api/endpoints.js';
 import type { Connection } from '../api/types.js';
 import { Empty, ErrorNotice, Loading } from '../components/notice.js';
-import { bytes, count } from '../lib/format.js';
+import { bytes, count, counted } from '../lib/format.js';
 import { useAsync } from '../lib/hooks.js';
 
 function Tables({ connection, database }: { readonly connection: Connection; readonly database: string }): JSX.Element {
@@ -33,7 +33,7 @@ function Tables({ connection, database }: { readonly connection: Connection; rea
       </tbody>
       <tfoot>
         <tr>
-          <td colSpan={3}>{count(tables.data.length)} tables</td>
+          <td colSpan={3}>{counted(tables.data.length, 'table')}</td>
           <td class="num">{bytes(total)}</td>
         </tr>
       </tfoot>
@@ -56,7 +56,7 @@ export function ConnectionBrowser({ connection }: { readonly connection: Connect
             <button type="button" class={picked === db.name ? 'db active' : 'db'} onClick={() => setPicked(db.name)} data-database={db.name}>
               <span class="mono">{db.name}</span>
               <span class="muted small">
-                {db.table_count === null ? '' : `${count(db.table_count)} tables · `}
+                {db.table_count === null ? '' : `${counted(db.table_count, 'table')} · `}
                 {bytes(db.size_bytes)}
               </span>
             </button>

@@ -1,7 +1,7 @@
 import type { JSX } from 'preact';
 import type { SyncPlan } from '../api/types.js';
 import { Notice } from '../components/notice.js';
-import { bytes, count } from '../lib/format.js';
+import { bytes, count, counted } from '../lib/format.js';
 
 /** The plan of the config's next job, as `POST /configs/:id/dry-run` answers it: nothing was changed. */
 export function DryRunView({ plan }: { readonly plan: SyncPlan }): JSX.Element {
@@ -83,7 +83,7 @@ export function DryRunView({ plan }: { readonly plan: SyncPlan }): JSX.Element {
       ) : null}
       {plan.objects && plan.objects.length > 0 ? (
         <details class="objects">
-          <summary>{plan.objects.length} objects follow the tables</summary>
+          <summary>{counted(plan.objects.length, 'object')} follow the tables</summary>
           <ul>
             {plan.objects.map((o) => (
               <li key={`${o.kind}:${o.name}`}>
