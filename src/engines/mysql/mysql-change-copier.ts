@@ -64,11 +64,13 @@ export const mysqlChangeCopier: ChangeCopier = {
     const source = asMysqlSource(sourcePort);
     const table = asMysqlTable(copyTable);
     const [rows] = await source.connections.meta.query(
-      `SELECT c.column_name AS name, c.data_type AS type, c.extra AS extra, c.is_nullable AS nullable,
-              EXISTS (SELECT 1 FROM information_schema.statistics s
-                       WHERE s.table_schema = c.table_schema AND s.table_name = c.table_name AND s.column_name = c.column_name AND s.seq_in_index = 1) AS indexed
-         FROM information_schema.columns c WHERE c.table_schema = ? AND c.table_name = ? ORDER BY c.ordinal_position`,
-      [source.database, table.name],
+      // The indexed columns come from a derived table that names the table: a correlated subquery per
+      // column made MariaDB read the statistics without that restriction (16 ms here, against 0.8 ms).
+      `SELECT c.column_name AS name, c.data_type AS type, c.extra AS extra, c.is_nullable AS nullable, s.column_name IS NOT NULL AS indexed
+         FROM information_schema.columns c
+         LEFT JOIN (SELECT DISTINCT column_name FROM information_schema.statistics WHERE table_schema = ? AND table_name = ? AND seq_in_index = 1) s ON s.column_name = c.column_name
+        WHERE c.table_schema = ? AND c.table_name = ? ORDER BY c.ordinal_position`,
+      [source.database, table.name, source.database, table.name],
     );
     const onlyKey = table.primaryKey.length === 1 ? table.primaryKey[0] : undefined;
     return asRows(rows).flatMap((r): CursorCandidate[] => {
