@@ -8,7 +8,7 @@
 //   incremental  after 1% of the rows changed, `dbferry sync --mode incremental` (the mark from a
 //                previous run; the default 300 s overlap);
 //   deletes      after 0.1% of the rows were deleted, `--mode incremental --detect-deletes`.
-// Both servers get a buffer pool of --buffer-pool-mib (default 1024; 0 leaves them as they are) for
+// Both servers get a buffer pool of --buffer-pool-mib (default 1024; `keep` leaves them as they are) for
 // the benchmark, restored afterwards: a server holds the tables it serves in memory, and the
 // default 128 MiB is smaller than this table (~280 MiB with its indexes), so every run, full or
 // incremental, would mostly measure page reads through the pool.
@@ -18,9 +18,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BENCH_DIR, connect, ensureSecondServer, log, MAIN, median, parseArgs, qid, recreateDatabase, ROOT_DIR, SECOND, settleServers, sh, timedShell } from './lib.mjs';
 
-const opts = parseArgs(process.argv.slice(2), { rows: 'number', runs: 'number', keep: 'boolean', home: 'string', 'buffer-pool-mib': 'number' }, {
-  rows: 2_000_000, runs: 3, keep: false, home: '/var/tmp/dbferry-bench-inc-home', 'buffer-pool-mib': 1024,
+const opts = parseArgs(process.argv.slice(2), { rows: 'number', runs: 'number', keep: 'boolean', home: 'string', 'buffer-pool-mib': 'string' }, {
+  rows: 2_000_000, runs: 3, keep: false, home: '/var/tmp/dbferry-bench-inc-home', 'buffer-pool-mib': '1024',
 });
+// A size in MiB, or `keep` to leave both servers' buffer pools as they are configured.
+const POOL_MIB = opts['buffer-pool-mib'] === 'keep' ? 0 : Number(opts['buffer-pool-mib']);
+if (!(POOL_MIB === 0 || (Number.isInteger(POOL_MIB) && POOL_MIB > 0))) throw new Error('--buffer-pool-mib takes a size in MiB or keep');
 const CLI = resolve(ROOT_DIR, 'dist/bin/dbferry.js');
 const SRC = 'dbf_bench_inc_src';
 const DST = 'dbf_bench_inc_dst';
@@ -135,7 +138,7 @@ async function measure() {
 }
 
 await ensureSecondServer();
-const restorePools = await sizeBufferPools(opts['buffer-pool-mib']);
+const restorePools = await sizeBufferPools(POOL_MIB);
 let measured;
 try {
   await generate();
@@ -154,7 +157,7 @@ const clusteredRatio = clustered / full;
 const lines = [
   `## dbferry incremental benchmark — ${new Date().toISOString().slice(0, 19).replace('T', ' ')} UTC`,
   '',
-  `items: ${opts.rows.toLocaleString("en")} rows, indexed updated_at; 3306 → 3307; buffer pools ${opts["buffer-pool-mib"] > 0 ? `${opts["buffer-pool-mib"]} MiB` : "as configured"}; medians of ${opts.runs} runs, no verification.`,
+  `items: ${opts.rows.toLocaleString("en")} rows, indexed updated_at; 3306 → 3307; buffer pools ${POOL_MIB > 0 ? `${POOL_MIB} MiB` : "as configured"}; medians of ${opts.runs} runs, no verification.`,
   '',
   '| run | wall s | rows copied | peak RSS MiB | client CPU s |',
   '|---|---|---|---|---|',
