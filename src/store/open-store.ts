@@ -37,6 +37,15 @@ export function openStore(location: StoreLocation): Store {
 
 function createDialect(location: StoreLocation) {
   const { spec } = location;
+  // The server stores' pools (PostgreSQL, MySQL) take the same endpoint options.
+  const endpoint = {
+    host: spec.host ?? undefined,
+    port: spec.port ?? undefined,
+    user: spec.username ?? undefined,
+    password: spec.password ?? undefined,
+    database: spec.database ?? undefined,
+    ssl: spec.ssl === false ? undefined : { rejectUnauthorized: spec.ssl === true },
+  };
   switch (location.dialect) {
     case 'sqlite': {
       const file = spec.database ?? '';
@@ -63,12 +72,7 @@ function createDialect(location: StoreLocation) {
         pool: async () => {
           const { default: pg } = await import('pg');
           return withClientErrorListeners(new pg.Pool({
-            host: spec.host ?? undefined,
-            port: spec.port ?? undefined,
-            user: spec.username ?? undefined,
-            password: spec.password ?? undefined,
-            database: spec.database ?? undefined,
-            ssl: spec.ssl === false ? undefined : { rejectUnauthorized: spec.ssl === true },
+            ...endpoint,
             max: 10,
             connectionTimeoutMillis: 10_000,
             // BIGINT columns hold epoch milliseconds and row counts: numbers, not strings.
@@ -82,12 +86,7 @@ function createDialect(location: StoreLocation) {
     case 'mysql':
       return new MysqlDialect({
         pool: async () => (await import('mysql2')).default.createPool({
-          host: spec.host ?? undefined,
-          port: spec.port ?? undefined,
-          user: spec.username ?? undefined,
-          password: spec.password ?? undefined,
-          database: spec.database ?? undefined,
-          ssl: spec.ssl === false ? undefined : { rejectUnauthorized: spec.ssl === true },
+          ...endpoint,
           charset: 'utf8mb4',
           supportBigNumbers: true,
           connectionLimit: 10,
