@@ -62,6 +62,11 @@ export interface ReadOptions {
   readonly batchRows: number;
   /** … or at this many bytes, whichever comes first. */
   readonly batchBytes: number;
+  /**
+   * The first batch is cut at this many rows, each next one at twice the one before, up to batchRows:
+   * the writer starts on a small batch instead of waiting for a full one. Absent: batchRows throughout.
+   */
+  readonly firstBatchRows?: number;
   readonly signal: AbortSignal;
 }
 
@@ -276,6 +281,8 @@ export interface ChangeReadOptions {
   readonly after: ChangeMark | null;
   readonly batchRows: number;
   readonly batchBytes: number;
+  /** As in ReadOptions: a small first batch, doubling up to batchRows. */
+  readonly firstBatchRows?: number;
   readonly signal: AbortSignal;
 }
 
@@ -310,6 +317,14 @@ export interface ChangeCopier {
   newestMark(source: CopySource, table: CopyTable, cursor: CursorCandidate): Promise<ChangeMark | null>;
   /** Rows whose cursor is NULL first (they cannot be followed, so every run re-reads them), then the changed rows in (cursor, key) order. */
   readChanges(source: CopySource, table: CopyTable, options: ChangeReadOptions): AsyncIterable<ChangeBatch>;
+  /**
+   * Readies a target session to apply changes to `name` (a staging table, say) before the first batch
+   * arrives, so that work overlaps the first read. Answers whether batches of one run may be applied
+   * on several sessions at once: they hold disjoint keys, so only another unique key of the target
+   * table (whose values rows may swap between batches) makes their order matter. Absent: applyChanges
+   * readies the session itself, and batches are applied one at a time.
+   */
+  prepareApply?(target: CopyTarget, table: CopyTable, name: string): Promise<{ readonly concurrent: boolean }>;
   /** Upserts the batch's rows into `name` and deletes its `gone` keys, in one transaction; answers the rows written and deleted. */
   applyChanges(target: CopyTarget, table: CopyTable, name: string, batch: ChangeBatch, conflict: ConflictResolution): Promise<{ written: number; deleted: number }>;
   /** How the target table's columns differ from the source's. */

@@ -18,6 +18,16 @@ export function asRows(value: unknown): Row[] {
   return value.map(asRow);
 }
 
+/**
+ * The row limit of a read's batch number `index` (0 first): `firstBatchRows` doubling up to
+ * `batchRows`, or `batchRows` throughout (see ReadOptions).
+ */
+export function batchRowsAt(options: { readonly batchRows: number; readonly firstBatchRows?: number | undefined }, index: number): number {
+  const most = Math.max(1, options.batchRows);
+  if (options.firstBatchRows === undefined) return most;
+  return Math.min(most, Math.max(1, options.firstBatchRows) * 2 ** Math.min(index, 30));
+}
+
 /** A number from a driver value (number, bigint, numeric string); null for SQL NULL or junk. */
 export function toNumber(value: unknown): number | null {
   if (typeof value === 'number') return Number.isFinite(value) ? value : null;

@@ -11,7 +11,8 @@ import { DEFAULT_SPLIT_MIN_ROWS, TableCopier } from './table-copier.js';
 import { WorkQueue } from './work-queue.js';
 import { changesOf, PREFLIGHT_CODES, preflightTable } from './table-preflight.js';
 import { describeMark, IncrementalCopier, isIncrementalState, markScopeKey } from './incremental-copier.js';
-import type { TablePart } from './table-copier.js';
+import type { IncrementalState } from './incremental-copier.js';
+import type { Interruptible, TablePart } from './table-copier.js';
 
 export interface SyncTaskDeps {
   /** The job's stored spec resolved into connection specs (passwords opened in memory only). */
@@ -33,6 +34,10 @@ interface PlannedTable {
   readonly ddl: string;
   /** An incremental table's cursor (configured or detected). */
   readonly cursor: CursorCandidate | null;
+  /** An incremental table's stored mark for that cursor: its run applies changes (if the target table is there). */
+  readonly state: IncrementalState | null;
+  /** What is stored under the table's mark key, whatever it is (to say why there is no mark). */
+  readonly saved: unknown;
 }
 
 /** What a table step's retries need of the copier (full or incremental). */
@@ -52,8 +57,8 @@ interface RunState {
   readonly context: TaskContext;
   readonly work: WorkQueue<Work>;
   readonly lanes: number;
-  /** Source sessions of split tables' parts, interrupted with the lanes on cancel. */
-  readonly extraSessions: Set<CopySource>;
+  /** Sessions beyond the lanes' (split tables' readers, extra writers of changes), interrupted with the lanes on cancel. */
+  readonly extraSessions: Set<Interruptible>;
   /** What a table's first (full) incremental run records once it is in place: its mark. */
   readonly onCompleted: WeakMap<TableCopier, () => Promise<void>>;
 }
@@ -87,7 +92,7 @@ export class SyncTask implements Task {
     const request = await this.deps.resolve(context.job);
     const engine = copyEngineFor(request.source, request.target);
     const lanes: Lane[] = [];
-    const extraSessions = new Set<CopySource>();
+    const extraSessions = new Set<Interruptible>();
     const interruptAll = (): void => {
       for (const end of [...lanes.flatMap((lane) => [lane.source, lane.target]), ...extraSessions]) {
         end.interrupt().catch((error: unknown) => context.log('warn', `stopping a statement on cancel failed: ${toDbfError(error).message}`));
@@ -131,6 +136,20 @@ export class SyncTask implements Task {
     }
   }
 
+  /** One more target session, in the target database (a second writer of an incremental table). */
+  async #openTarget(engine: CopyEngine, request: SyncRequest, source: CopySource): Promise<CopyTarget> {
+    const target = await engine.openTarget(request.target, source, { timeoutMs: this.deps.connectTimeoutMs });
+    try {
+      await target.ensureDatabase();
+      return target;
+    } catch (error) {
+      await target.close().catch((closeError: unknown) => {
+        throw new DbfError(toDbfError(error).code, `${toDbfError(error).message} (and closing the session: ${toDbfError(closeError).message})`, { cause: error });
+      });
+      throw error;
+    }
+  }
+
   /**
    * Describes every table, in the order the job copies them, with its row filter and (incremental) its
    * cursor. A table that cannot be copied (missing, no cursor, a capability the engine lacks) fails
@@ -147,7 +166,9 @@ export class SyncTask implements Task {
           context.progress.tableCursor(mapping.target_table, cursor.column);
           if (chosen.how === 'detected') context.log('info', `${mapping.target_table}: following ${cursor.column} (detected${cursor.indexed ? '' : '; it has no index, so every run sorts the table'})`, { table: mapping.target_table });
         }
-        planned.push({ mapping, table, ddl: await source.createStatement(mapping.source_table), cursor });
+        const saved = cursor === null ? undefined : await context.loadCheckpoint(markScopeKey(request.source, request.target, mapping));
+        const state = cursor !== null && isIncrementalState(saved) && saved.cursor === cursor.column ? saved : null;
+        planned.push({ mapping, table, ddl: await source.createStatement(mapping.source_table), cursor, state, saved });
       } catch (error) {
         const failure = toDbfError(error);
         if (!PREFLIGHT_CODES.includes(failure.code)) throw failure;
@@ -201,14 +222,16 @@ export class SyncTask implements Task {
    */
   async #startIncremental(lane: Lane, planned: PlannedTable, cursor: CursorCandidate, run: RunState): Promise<'done' | (() => Promise<void>)> {
     const { engine, request, context } = run;
-    const { mapping } = planned;
+    const { mapping, state, saved } = planned;
     const changes = changesOf(engine, mapping);
     const scope = markScopeKey(request.source, request.target, mapping);
-    const saved = await context.loadCheckpoint(scope);
-    const state = isIncrementalState(saved) && saved.cursor === cursor.column ? saved : null;
     if (state !== null && (await lane.target.tableExists(mapping.target_table))) {
       const copier = new IncrementalCopier(
-        { changes, task: context, options: request.options, overlapSeconds: request.options.overlap_seconds, detectDeletes: request.options.detect_deletes, now: this.deps.now },
+        {
+          changes, task: context, options: request.options, overlapSeconds: request.options.overlap_seconds, detectDeletes: request.options.detect_deletes, now: this.deps.now,
+          writers: changeWriters(request.options, run.lanes), extraSessions: run.extraSessions,
+          openWriter: () => this.#openTarget(engine, request, lane.source),
+        },
         planned.table, mapping, planned.ddl, cursor, scope, state,
       );
       const result = await this.#withRetries(lane, stepWithoutCleanup(mapping), run, () => copier.run(lane));
@@ -285,10 +308,25 @@ export class SyncTask implements Task {
 
 /**
  * Lanes to open: the configured or default concurrency, but no more than there is work for: one per
- * table, unless a table is large enough to be cut into parts (one per lane).
+ * table, unless a table is large enough to be cut into parts (one per lane). A table with a mark
+ * applies its changes rather than being copied in parts, so it needs one lane. (If its target table
+ * turns out to be missing, it is copied in full on that one lane.)
  */
 function lanesFor(engine: CopyEngine, todo: readonly PlannedTable[], request: SyncRequest): number {
-  return lanesForTables(engine, todo.map((p) => p.table), request.options);
+  return lanesForTables(engine, todo.map((p) => (p.state === null ? p.table : { ...p.table, rowEstimate: 0 })), request.options);
+}
+
+/** Target sessions one incremental table applies its batches on: measured here on 2 cores, two. */
+const MAX_CHANGE_WRITERS = 2;
+
+/**
+ * Writers of an incremental table: the concurrency the lanes leave unused (one table on one lane of
+ * a concurrency of 2 gets 2), at most MAX_CHANGE_WRITERS. The target server is the bottleneck of an
+ * incremental run (upserts into a large table); two sessions upsert at once on its two cores.
+ */
+function changeWriters(options: SyncOptions, lanes: number): number {
+  const budget = options.max_concurrency ?? defaultLanes();
+  return Math.max(1, Math.min(MAX_CHANGE_WRITERS, Math.floor(budget / Math.max(1, lanes))));
 }
 
 /** The lanes of a copy of `tables` (the plan shows the same number). */

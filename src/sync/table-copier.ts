@@ -56,6 +56,9 @@ export interface CopyLane {
   readonly target: CopyTarget;
 }
 
+/** A session beyond the lanes' (a part's reader, a second writer of changes): a cancel interrupts it. */
+export type Interruptible = Pick<CopySource, 'interrupt' | 'close'>;
+
 export interface TableCopyContext {
   readonly engine: CopyEngine;
   readonly task: Pick<TaskContext, 'job' | 'progress' | 'log' | 'saveCheckpoint' | 'loadCheckpoint' | 'signal'>;
@@ -65,7 +68,7 @@ export interface TableCopyContext {
   /** Opens one more source session: the readers of a split table's parts. */
   readonly openReader: () => Promise<CopySource>;
   /** Sessions in use by this table beyond the lanes', so that a cancel interrupts them too. */
-  readonly extraSessions: Set<CopySource>;
+  readonly extraSessions: Set<Interruptible>;
   readonly now: () => number;
 }
 

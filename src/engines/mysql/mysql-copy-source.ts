@@ -3,7 +3,7 @@ import type { Connection } from 'mysql2/promise';
 import type { ConnectionSpec } from '../../domain/connection-url.js';
 import { DbfError } from '../../domain/errors.js';
 import type { CopySource, CopyTable, KeyPosition, ReadOptions, RowBatch, TableChecksum } from '../copy-ports.js';
-import { asRows, toNumber, toText } from '../rows.js';
+import { asRows, batchRowsAt, toNumber, toText } from '../rows.js';
 import { closeCopyConnections, copyFailed, isTransientMysqlError, killQueries, openCopyConnections } from './mysql-copy-connection.js';
 import { driverMessage } from '../classify-connect-error.js';
 import { checkRowFilter } from '../../domain/row-filter.js';
@@ -245,7 +245,7 @@ export class MysqlCopySource implements CopySource {
    * iterator cost a promise per row. The buffer holds at most highWaterMark rows; past that mysql2
    * pauses the socket, so memory stays bounded whatever the table size.
    */
-  async *streamRows(sql: string, options: Pick<ReadOptions, 'batchRows' | 'batchBytes' | 'signal'>, what: string): AsyncIterable<{ rows: RawRow[]; bytes: number }> {
+  async *streamRows(sql: string, options: Pick<ReadOptions, 'batchRows' | 'batchBytes' | 'firstBatchRows' | 'signal'>, what: string): AsyncIterable<{ rows: RawRow[]; bytes: number }> {
     const stream = this.connections.dataStream.query({ sql, ...RAW_ROWS }).stream({ highWaterMark: 256 });
     // A streamed query has no callback, so mysql2 reports a dropped connection only on the connection
     // ('error'), never on the stream: without this the read would wait for rows forever.
@@ -255,15 +255,19 @@ export class MysqlCopySource implements CopySource {
     this.connections.dataStream.once('error', onLost);
     let rows: RawRow[] = [];
     let bytes = 0;
+    let batches = 0;
+    let limit = batchRowsAt(options, 0);
     try {
       for (;;) {
         for (let row = stream.read() as RawRow | null; row !== null; row = stream.read() as RawRow | null) {
           rows.push(row);
           for (const v of row) bytes += v === null ? 1 : v.length + 3;
-          if (rows.length >= options.batchRows || bytes >= options.batchBytes) {
+          if (rows.length >= limit || bytes >= options.batchBytes) {
             yield { rows, bytes };
             rows = [];
             bytes = 0;
+            batches += 1;
+            limit = batchRowsAt(options, batches);
           }
         }
         if (stream.errored) throw stream.errored;

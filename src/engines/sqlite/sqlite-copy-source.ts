@@ -2,7 +2,7 @@ import type { ConnectionSpec } from '../../domain/connection-url.js';
 import { DbfError } from '../../domain/errors.js';
 import { checkRowFilter } from '../../domain/row-filter.js';
 import type { CopySource, CopyTable, ReadOptions, RowBatch, TableChecksum } from '../copy-ports.js';
-import { byName, toNumber, toText } from '../rows.js';
+import { batchRowsAt, byName, toNumber, toText } from '../rows.js';
 import { copyFailed, fileExists, filePath, hasCompileOption, openDatabase, sqliteVersion, SqliteHandle } from './sqlite-copy-connection.js';
 import { afterKey, keyRange, mainTable, quoteIdent, sameName, whereClause, withFilter } from './sqlite-copy-sql.js';
 import type { SqliteValue } from './sqlite-copy-sql.js';
@@ -202,9 +202,8 @@ export class SqliteCopySource implements CopySource {
    * loop between batches: the next batch is read only when the consumer asks for it, and a cancel,
    * interrupt() or endRead() in between ends the read with DBF_COPY_FAILED (never a silent short read).
    */
-  async *streamRows(what: string, sql: string, params: readonly SqliteValue[], options: Pick<ReadOptions, 'batchRows' | 'batchBytes' | 'signal'>): AsyncIterable<{ rows: unknown[][]; bytes: number }> {
+  async *streamRows(what: string, sql: string, params: readonly SqliteValue[], options: Pick<ReadOptions, 'batchRows' | 'batchBytes' | 'firstBatchRows' | 'signal'>): AsyncIterable<{ rows: unknown[][]; bytes: number }> {
     const check = this.handle.guard(what);
-    const maxRows = Math.max(1, options.batchRows);
     const maxBytes = Math.max(1, options.batchBytes);
     options.signal.throwIfAborted();
     const iterator = this.handle.run(what, (db) => db.prepare<unknown[], unknown[]>(sql).raw(true).safeIntegers(true).iterate([...params]));
@@ -212,7 +211,8 @@ export class SqliteCopySource implements CopySource {
     this.#cursors.add(cursor);
     const stopped = (reason: string): DbfError => new DbfError('DBF_COPY_FAILED', `${what} on sqlite file "${this.file}" stopped: ${reason}`);
     try {
-      for (;;) {
+      for (let batch = 0; ; batch += 1) {
+        const maxRows = batchRowsAt(options, batch);
         const rows: unknown[][] = [];
         let bytes = 0;
         const done = this.handle.run(what, () => {
