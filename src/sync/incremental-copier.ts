@@ -160,7 +160,8 @@ export class IncrementalCopier {
         task.log('info', `${live}: ${gone.deleted} rows deleted that the source no longer has (${gone.differing} of ${gone.ranges} key ranges differed)`, { table: live });
       }
       const verified = await this.#verify(lane);
-      task.log('info', `${live}: ${rows} changed rows copied since ${describeMark(this.state.mark)}, ${deleted} deleted; mark now ${describeMark(mark)}`, { table: live, data: { cursor: this.cursor.column, rows, deleted } });
+      const sessions = 1 + extra.length;
+      task.log('info', `${live}: ${rows} changed rows copied since ${describeMark(this.state.mark)}, ${deleted} deleted; mark now ${describeMark(mark)}; written by ${sessions} session${sessions === 1 ? '' : 's'}`, { table: live, data: { cursor: this.cursor.column, rows, deleted, sessions } });
       return { rows, bytes, verified, deleted, mark };
     } catch (error) {
       await lane.target.flush().catch((flushError: unknown) => task.log('debug', `ending the load after a failure: ${toDbfError(flushError).message}`, { table: live }));

@@ -202,6 +202,37 @@ describe('incremental sync, MySQL to MySQL', () => {
     assert.equal(await digest(target, 'items'), await digest(source.name, 'items'));
   });
 
+  test('batches are written by two target sessions at once, but by one for a table with another unique key or a concurrency of 1', async () => {
+    const sessionsOf = async (job: JobView, table: string): Promise<string> =>
+      (await t.runtime.jobs.logs(job.id, { limit: 100 })).items.map((e) => e.message).find((m) => m.startsWith(`${table}: `) && m.includes('changed rows copied')) ?? '';
+    await exec(`CREATE TABLE spread (id INT PRIMARY KEY, price DECIMAL(10,2) NOT NULL, updated_at DATETIME(3) NOT NULL, KEY (updated_at));
+      INSERT INTO spread SELECT seq, seq / 4, '2026-01-01' + INTERVAL seq SECOND FROM seq_1_to_3000;`);
+    const target = newTarget();
+    await sync(target, 'spread');
+    await exec(`UPDATE \`${source.name}\`.spread SET price = price + 3, updated_at = NOW(3) WHERE id % 5 = 2`);
+    const run = await sync(target, 'spread', { overlap_seconds: 0, batch_size: 50 });
+    assert.equal(run.status, 'completed', JSON.stringify(run.tables[0]?.error));
+    assert.equal(run.tables[0]?.processed_rows, 600);
+    assert.match(await sessionsOf(run, 'spread'), /: 600 changed rows copied .*; written by 2 sessions$/);
+    assert.equal(await digest(target, 'spread'), await digest(source.name, 'spread'));
+
+    await exec(`UPDATE \`${source.name}\`.spread SET price = price + 1, updated_at = NOW(3) + INTERVAL 1 SECOND WHERE id % 5 = 3`);
+    const serial = await sync(target, 'spread', { overlap_seconds: 0, batch_size: 50, max_concurrency: 1 });
+    assert.match(await sessionsOf(serial, 'spread'), /: 600 changed rows copied .*; written by 1 session$/);
+    assert.equal(await digest(target, 'spread'), await digest(source.name, 'spread'));
+
+    // A unique code: rows may swap codes between batches, so the batches are applied in order.
+    await exec(`CREATE TABLE coded (id INT PRIMARY KEY, code VARCHAR(20) NOT NULL, updated_at DATETIME(3) NOT NULL, UNIQUE KEY (code), KEY (updated_at));
+      INSERT INTO coded SELECT seq, CONCAT('c', seq), '2026-01-01' + INTERVAL seq SECOND FROM seq_1_to_500;`);
+    await sync(target, 'coded');
+    await exec(`UPDATE \`${source.name}\`.coded SET code = CONCAT('x', id), updated_at = NOW(3) WHERE id <= 300;
+      UPDATE \`${source.name}\`.coded SET code = 'c1', updated_at = NOW(3) + INTERVAL 1 SECOND WHERE id = 400;`);
+    const coded = await sync(target, 'coded', { overlap_seconds: 0, batch_size: 50 });
+    assert.equal(coded.status, 'completed', JSON.stringify(coded.tables[0]?.error));
+    assert.match(await sessionsOf(coded, 'coded'), /: 301 changed rows copied .*; written by 1 session$/);
+    assert.equal(await digest(target, 'coded'), await digest(source.name, 'coded'));
+  });
+
   test('rows with a NULL cursor are copied, and their changes arrive on every run', async () => {
     await exec(`CREATE TABLE \`${source.name}\`.notes (id BIGINT PRIMARY KEY, body TEXT, changed TIMESTAMP(6) NULL, KEY (changed)) ENGINE=InnoDB;
       INSERT INTO \`${source.name}\`.notes SELECT seq, CONCAT('note ', seq), IF(seq % 4 = 0, NULL, '2026-02-01 00:00:00' + INTERVAL seq MINUTE) FROM seq_1_to_400;`);
