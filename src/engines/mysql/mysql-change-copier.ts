@@ -22,7 +22,12 @@ import { afterKeyCondition, keyLiteral, quoteIdent, quoteIdentBinary } from './m
  * Writing: a batch is loaded (LOAD DATA, the byte-exact path of full copies) into a session-local
  * staging table shaped like the target, then `INSERT … SELECT … ON DUPLICATE KEY UPDATE` moves it into
  * the target and the filtered-out keys are deleted, in one transaction. `REPLACE` is not used: it
- * deletes the old row first, which fires ON DELETE CASCADE on the children.
+ * deletes the old row first, which fires ON DELETE CASCADE on the children. Each target session has
+ * its own staging table, so batches may be applied on several sessions at once (prepareApply says
+ * whether the table allows it: not with another unique key). Two sessions upserting disjoint keys
+ * seldom meet on a lock (a gap next to a key the other holds); if InnoDB picks one as a deadlock
+ * victim (1213), the error is transient: the run is retried from its mark, and every write is an
+ * idempotent upsert.
  */
 
 const TEMPORAL = new Set(['datetime', 'timestamp', 'date']);
