@@ -121,11 +121,19 @@ export class IncrementalCopier {
       unsaved = false;
     };
     const extra: CopyTarget[] = [];
-    await lane.source.beginRead();
+    // The target readies itself (its staging table) while the source reads the first batch. A failure
+    // matters to the batches, which await it and fail with it; a run with nothing to write needs no
+    // staging table. It is awaited before the run ends, so none of its statements outlives the run.
+    const prepared = changes.prepareApply?.(lane.target, this.table, live) ?? Promise.resolve({ concurrent: false });
+    const preparing = prepared.then(
+      () => undefined,
+      (error: unknown) => task.log('debug', `${live}: readying the target for changes: ${toDbfError(error).message}`, { table: live }),
+    );
+    await lane.source.beginRead().catch(async (error: unknown) => {
+      await preparing;
+      throw error;
+    });
     try {
-      // The target readies itself (its staging table) while the source reads the first batch.
-      const prepared = changes.prepareApply?.(lane.target, this.table, live) ?? Promise.resolve({ concurrent: false });
-      prepared.catch(() => undefined);
       const batchRows = options.batch_size ?? CHANGE_BATCH_ROWS;
       // Read one batch ahead: the next changes come from the source while the target writes these.
       const read = readAhead(changes.readChanges(lane.source, this.table, {
@@ -167,6 +175,7 @@ export class IncrementalCopier {
       await lane.target.flush().catch((flushError: unknown) => task.log('debug', `ending the load after a failure: ${toDbfError(flushError).message}`, { table: live }));
       throw error;
     } finally {
+      await preparing;
       await lane.source.endRead().catch((endError: unknown) => task.log('debug', `ending the source read: ${toDbfError(endError).message}`, { table: live }));
       await Promise.all(extra.map(async (writer) => {
         this.ctx.extraSessions.delete(writer);
