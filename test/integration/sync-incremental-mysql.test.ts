@@ -233,6 +233,27 @@ describe('incremental sync, MySQL to MySQL', () => {
     assert.equal(await digest(target, 'coded'), await digest(source.name, 'coded'));
   });
 
+  test('another unique key: a new row taking the value an existing row gives up in the same batch is inserted, not merged into that row', async () => {
+    await exec(`CREATE TABLE tagged (id INT PRIMARY KEY, tag VARCHAR(20) NOT NULL, note VARCHAR(20), updated_at DATETIME(3) NOT NULL, UNIQUE KEY (tag), KEY (updated_at));
+      INSERT INTO tagged SELECT seq, CONCAT('t', seq), 'old', '2026-01-01' + INTERVAL seq SECOND FROM seq_10_to_200;`);
+    const target = newTarget();
+    await sync(target, 'tagged');
+    // Row 5 is new and takes t150, which row 150 gives up: key order puts the new row first.
+    await exec(`UPDATE \`${source.name}\`.tagged SET tag = 'moved', note = 'gave up t150', updated_at = NOW(3) WHERE id = 150;
+      INSERT INTO \`${source.name}\`.tagged VALUES (5, 't150', 'new', NOW(3));`);
+    const run = await sync(target, 'tagged', { overlap_seconds: 0 });
+    assert.equal(run.status, 'completed', JSON.stringify(run.tables[0]?.error));
+    assert.equal(await digest(target, 'tagged'), await digest(source.name, 'tagged'));
+
+    // skip keeps the target's rows and still inserts the new ones.
+    await exec(`UPDATE \`${source.name}\`.tagged SET tag = 'moved again', updated_at = NOW(3) + INTERVAL 1 SECOND WHERE id = 160;
+      INSERT INTO \`${source.name}\`.tagged VALUES (6, 't160', 'new', NOW(3) + INTERVAL 1 SECOND);`);
+    const skipped = await sync(target, 'tagged', { overlap_seconds: 0, conflict_resolution: 'skip' });
+    assert.equal(skipped.status, 'failed', 'row 6 takes t160, which the kept target row 160 still holds');
+    assert.equal(skipped.tables[0]?.error?.code, 'DBF_COPY_FAILED');
+    assert.match(skipped.tables[0]?.error?.message ?? '', /Duplicate entry 't160'/);
+  });
+
   test('rows with a NULL cursor are copied, and their changes arrive on every run', async () => {
     await exec(`CREATE TABLE \`${source.name}\`.notes (id BIGINT PRIMARY KEY, body TEXT, changed TIMESTAMP(6) NULL, KEY (changed)) ENGINE=InnoDB;
       INSERT INTO \`${source.name}\`.notes SELECT seq, CONCAT('note ', seq), IF(seq % 4 = 0, NULL, '2026-02-01 00:00:00' + INTERVAL seq MINUTE) FROM seq_1_to_400;`);

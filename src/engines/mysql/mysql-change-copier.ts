@@ -22,7 +22,8 @@ import { afterKeyCondition, keyLiteral, quoteIdent, quoteIdentBinary } from './m
  * Writing: a batch is loaded (LOAD DATA, the byte-exact path of full copies) into a session-local
  * staging table shaped like the target, then `INSERT … SELECT … ON DUPLICATE KEY UPDATE` moves it into
  * the target and the filtered-out keys are deleted, in one transaction. `REPLACE` is not used: it
- * deletes the old row first, which fires ON DELETE CASCADE on the children. Each target session has
+ * deletes the old row first, which fires ON DELETE CASCADE on the children. A table with another
+ * unique key is written in two steps instead (see upsertInTwoSteps). Each target session has
  * its own staging table, so batches may be applied on several sessions at once (prepareApply says
  * whether the table allows it: not with another unique key). Two sessions upserting disjoint keys
  * seldom meet on a lock (a gap next to a key the other holds); if InnoDB picks one as a deadlock
@@ -52,7 +53,12 @@ function positionCondition(table: MysqlCopyTable, columns: readonly string[], in
  * session's alone and goes with it. With whether the target table has a unique key besides its
  * primary key (see prepareApply).
  */
-const staged = new WeakMap<MysqlCopyTarget, Map<string, { readonly concurrent: boolean }>>();
+const staged = new WeakMap<MysqlCopyTarget, Map<string, StageInfo>>();
+
+interface StageInfo {
+  /** The target table has a unique key besides its primary key (see upsertInTwoSteps). */
+  readonly otherUniqueKey: boolean;
+}
 
 function stageName(name: string): string {
   return `_dbf_stage_${createHash('sha1').update(name).digest('hex').slice(0, 12)}`;
@@ -153,7 +159,8 @@ export const mysqlChangeCopier: ChangeCopier = {
   },
 
   async prepareApply(targetPort, _table, name) {
-    return createStage(asMysqlTarget(targetPort), name);
+    const { otherUniqueKey } = await createStage(asMysqlTarget(targetPort), name);
+    return { concurrent: !otherUniqueKey };
   },
 
   async applyChanges(targetPort, copyTable, name, batch, conflict: ConflictResolution): Promise<{ written: number; deleted: number }> {
@@ -162,9 +169,11 @@ export const mysqlChangeCopier: ChangeCopier = {
     const conn = target.connections.data;
     const live = qualifiedTarget(target, name);
     let written = 0;
+    let otherUniqueKey = false;
     if (batch.rows.length > 0) {
       const stage = await ensureStage(target, name);
-      await target.writeRows(table, stage, batch.rows);
+      otherUniqueKey = stage.otherUniqueKey;
+      await target.writeRows(table, stage.name, batch.rows);
       await target.flush();
     }
     await query(conn, `starting the transaction of ${name}`, 'START TRANSACTION', target.connections);
@@ -176,10 +185,14 @@ export const mysqlChangeCopier: ChangeCopier = {
         const keys = new Set(table.primaryKey);
         const others = table.copied.filter((col) => !keys.has(col)).map(quoteIdentBinary);
         // overwrite: the source's values; skip and error (identical rows by then): keep the target's row.
-        const update = conflict === 'overwrite' && others.length > 0
-          ? others.map((col) => `${col} = VALUES(${col})`).join(', ')
-          : `${quoteIdentBinary(table.primaryKey[0] ?? '')} = VALUES(${quoteIdentBinary(table.primaryKey[0] ?? '')})`; // the duplicate key's own value: a no-op
-        await target.insertSelect(table, name, `SELECT ${columns.join(', ')} FROM ${stage} ON DUPLICATE KEY UPDATE ${update}`);
+        if (otherUniqueKey) {
+          await upsertInTwoSteps(target, table, name, stage, conflict === 'overwrite' ? others : []);
+        } else {
+          const update = conflict === 'overwrite' && others.length > 0
+            ? others.map((col) => `${col} = VALUES(${col})`).join(', ')
+            : `${quoteIdentBinary(table.primaryKey[0] ?? '')} = VALUES(${quoteIdentBinary(table.primaryKey[0] ?? '')})`; // the duplicate key's own value: a no-op
+          await target.insertSelect(table, name, `SELECT ${columns.join(', ')} FROM ${stage} ON DUPLICATE KEY UPDATE ${update}`);
+        }
         written = batch.rows.length;
       }
       let deleted = 0;
@@ -262,8 +275,8 @@ function qualifiedTarget(target: MysqlCopyTarget, name: string): string {
  * applied on several sessions at once: not when the target table has another unique key, since the
  * order of the upserts then decides which row a value ends in.
  */
-async function createStage(target: MysqlCopyTarget, name: string): Promise<{ concurrent: boolean }> {
-  const known = staged.get(target) ?? new Map<string, { concurrent: boolean }>();
+async function createStage(target: MysqlCopyTarget, name: string): Promise<StageInfo> {
+  const known = staged.get(target) ?? new Map<string, StageInfo>();
   staged.set(target, known);
   const created = known.get(name);
   if (created !== undefined) return created;
@@ -280,20 +293,38 @@ async function createStage(target: MysqlCopyTarget, name: string): Promise<{ con
   if (names.length > 0) {
     await query(target.connections.data, `dropping the indexes of the staging table of ${name}`, `ALTER TABLE ${table} ${names.map((index) => `DROP INDEX ${quoteIdentBinary(index)}`).join(', ')}`, target.connections);
   }
-  const result = { concurrent: !secondary.some((row) => row[1]?.toString('utf8') === '0') };
+  const result = { otherUniqueKey: secondary.some((row) => row[1]?.toString('utf8') === '0') };
   known.set(name, result);
   return result;
 }
 
-async function ensureStage(target: MysqlCopyTarget, name: string): Promise<string> {
+async function ensureStage(target: MysqlCopyTarget, name: string): Promise<{ name: string; otherUniqueKey: boolean }> {
   const stage = stageName(name);
-  await createStage(target, name);
+  const { otherUniqueKey } = await createStage(target, name);
   // Emptied before each load rather than after each upsert: a batch that failed leaves its rows in
   // the stage, and they must not be upserted with the next one. TRUNCATE recreates the temporary
   // table (20,000 rows: 0.2 ms, against 13 ms for DELETE); it commits implicitly, which is harmless
   // here: it runs between the batches' transactions.
   await query(target.connections.data, `emptying the staging table of ${name}`, `TRUNCATE TABLE ${qualifiedTarget(target, stage)}`, target.connections);
-  return stage;
+  return { name: stage, otherUniqueKey };
+}
+
+/**
+ * The upsert of a table with another unique key: `ON DUPLICATE KEY UPDATE` matches whichever key
+ * collides first, so a new row taking a value that an existing row of the same batch gives up would
+ * update that row instead of being inserted (and be lost). Here the existing rows are updated by
+ * primary key first (`columns`: none for skip and error, which keep the target's rows), then the new
+ * ones inserted with a plain INSERT: a value still held by another row fails the batch with the
+ * server's duplicate-key error instead of merging two rows.
+ */
+async function upsertInTwoSteps(target: MysqlCopyTarget, table: MysqlCopyTable, name: string, stage: string, columns: readonly string[]): Promise<void> {
+  const live = qualifiedTarget(target, name);
+  const on = table.primaryKey.map((c) => `s.${quoteIdentBinary(c)} = l.${quoteIdentBinary(c)}`).join(' AND ');
+  if (columns.length > 0) {
+    await query(target.connections.data, `updating the changed rows of ${name}`, `UPDATE ${live} l JOIN ${stage} s ON ${on} SET ${columns.map((c) => `l.${c} = s.${c}`).join(', ')}`, target.connections);
+  }
+  const selected = table.copied.map((c) => `s.${quoteIdentBinary(c)}`).join(', ');
+  await target.insertSelect(table, name, `SELECT ${selected} FROM ${stage} s LEFT JOIN ${live} l ON ${on} WHERE l.${quoteIdentBinary(table.primaryKey[0] ?? '')} IS NULL`);
 }
 
 /** conflict_resolution error: a staged row whose key the target holds with other values fails the batch. */
