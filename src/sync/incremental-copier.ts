@@ -177,11 +177,15 @@ export class IncrementalCopier {
     } finally {
       await preparing;
       await lane.source.endRead().catch((endError: unknown) => task.log('debug', `ending the source read: ${toDbfError(endError).message}`, { table: live }));
-      await Promise.all(extra.map(async (writer) => {
-        this.ctx.extraSessions.delete(writer);
-        await writer.close().catch((closeError: unknown) => task.log('debug', `closing a writer of ${live}: ${toDbfError(closeError).message}`, { table: live }));
-      }));
+      await Promise.all(extra.map((writer) => this.#closeWriter(writer)));
     }
+  }
+
+  /** Closes an extra writer (its staging table goes with the session); a cancel no longer reaches it. */
+  async #closeWriter(writer: CopyTarget): Promise<void> {
+    const live = this.mapping.target_table;
+    this.ctx.extraSessions.delete(writer);
+    await writer.close().catch((closeError: unknown) => this.ctx.task.log('debug', `closing a writer of ${live}: ${toDbfError(closeError).message}`, { table: live }));
   }
 
   /**
@@ -202,8 +206,7 @@ export class IncrementalCopier {
     } catch (error) {
       if (writer !== null) {
         extra.splice(extra.indexOf(writer), 1);
-        this.ctx.extraSessions.delete(writer);
-        await writer.close().catch((closeError: unknown) => task.log('debug', `closing a writer of ${live}: ${toDbfError(closeError).message}`, { table: live }));
+        await this.#closeWriter(writer);
       }
       if (task.signal.aborted) throw task.signal.reason;
       task.log('info', `${live}: another session to write changes could not be readied (${toDbfError(error).message}); going on with those open`, { table: live });

@@ -86,7 +86,7 @@ export function planSync(input: PlanInput): Promise<SyncPlan> {
     const onServer = engine.serverSide?.sameServer(source, target) === true;
     const described: Array<CopyTable | null> = [];
     for (const mapping of mappings) tables.push(await planTable({ engine, source, target, databaseExists: exists, options: input.options, onServer, references, described, input }, mapping));
-    const lanes = lanesForTables(engine, described.filter((t) => t !== null), input.options);
+    const lanes = lanesForTables(engine, described.flatMap((table, i) => (table === null ? [] : [{ table, appliesChanges: tables[i]?.action === 'apply changes' }])), input.options);
     for (const [i, table] of described.entries()) {
       const view = tables[i];
       // A table whose next run applies changes is not cut (only full copies are).

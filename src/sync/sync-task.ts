@@ -122,25 +122,20 @@ export class SyncTask implements Task {
 
   /** Opens a source and a target session, the target database created if missing (and selected). */
   async #openLane(engine: CopyEngine, request: SyncRequest, onDatabase?: (outcome: 'created' | 'exists', target: CopyTarget) => void): Promise<Lane> {
-    const options = { timeoutMs: this.deps.connectTimeoutMs };
-    const source = await engine.openSource(request.source, options);
-    let target: CopyTarget | null = null;
+    const source = await engine.openSource(request.source, { timeoutMs: this.deps.connectTimeoutMs });
     try {
-      target = await engine.openTarget(request.target, source, options);
-      const outcome = await target.ensureDatabase();
-      onDatabase?.(outcome, target);
-      return { source, target };
+      return { source, target: await this.#openTarget(engine, request, source, onDatabase) };
     } catch (error) {
-      await Promise.allSettled([source.close(), target?.close()]);
+      await Promise.allSettled([source.close()]);
       throw error;
     }
   }
 
-  /** One more target session, in the target database (a second writer of an incremental table). */
-  async #openTarget(engine: CopyEngine, request: SyncRequest, source: CopySource): Promise<CopyTarget> {
+  /** A target session in the target database (created if missing): a lane's, or a second writer of an incremental table. */
+  async #openTarget(engine: CopyEngine, request: SyncRequest, source: CopySource, onDatabase?: (outcome: 'created' | 'exists', target: CopyTarget) => void): Promise<CopyTarget> {
     const target = await engine.openTarget(request.target, source, { timeoutMs: this.deps.connectTimeoutMs });
     try {
-      await target.ensureDatabase();
+      onDatabase?.(await target.ensureDatabase(), target);
       return target;
     } catch (error) {
       await target.close().catch((closeError: unknown) => {
@@ -313,7 +308,7 @@ export class SyncTask implements Task {
  * turns out to be missing, it is copied in full on that one lane.)
  */
 function lanesFor(engine: CopyEngine, todo: readonly PlannedTable[], request: SyncRequest): number {
-  return lanesForTables(engine, todo.map((p) => (p.state === null ? p.table : { ...p.table, rowEstimate: 0 })), request.options);
+  return lanesForTables(engine, todo.map((p) => ({ table: p.table, appliesChanges: p.state !== null })), request.options);
 }
 
 /** Target sessions one incremental table applies its batches on: measured here on 2 cores, two. */
@@ -329,10 +324,13 @@ function changeWriters(options: SyncOptions, lanes: number): number {
   return Math.max(1, Math.min(MAX_CHANGE_WRITERS, Math.floor(budget / Math.max(1, lanes))));
 }
 
-/** The lanes of a copy of `tables` (the plan shows the same number). */
-export function lanesForTables(engine: CopyEngine, tables: ReadonlyArray<Pick<CopyTable, 'primaryKey' | 'rowEstimate'>>, options: SyncOptions): number {
+/**
+ * The lanes of a copy of `tables` (the plan shows the same number). A table that applies its changes
+ * (an incremental table with a mark) is never cut into parts, whatever its size.
+ */
+export function lanesForTables(engine: CopyEngine, tables: ReadonlyArray<{ readonly table: Pick<CopyTable, 'primaryKey' | 'rowEstimate'>; readonly appliesChanges: boolean }>, options: SyncOptions): number {
   const most = options.max_concurrency ?? defaultLanes();
-  return tables.some((t) => mayBeSplit(engine, t, options)) ? most : Math.min(most, Math.max(1, tables.length));
+  return tables.some((t) => !t.appliesChanges && mayBeSplit(engine, t.table, options)) ? most : Math.min(most, Math.max(1, tables.length));
 }
 
 /** Whether a table is large enough to be cut into parts (the engine decides whether its key allows it). */
