@@ -335,6 +335,32 @@ describe('incremental sync, MySQL to MySQL', () => {
     assert.equal(await digest(target, 'shapes'), await digest(source.name, 'shapes'));
   });
 
+  test('a retyped column, or one added NOT NULL without a default, stops the table and leaves the copy and its mark as they were', async () => {
+    await exec(`CREATE TABLE gauges (id INT PRIMARY KEY AUTO_INCREMENT, reading SMALLINT, modified_at DATETIME NOT NULL DEFAULT '2026-01-01 00:00:00', KEY (modified_at)) ENGINE=InnoDB;
+      INSERT INTO gauges (reading) SELECT seq FROM seq_1_to_40;`);
+    const target = newTarget();
+    assert.equal((await sync(target, 'gauges')).status, 'completed');
+    const before = await digest(target, 'gauges');
+    await exec(`ALTER TABLE gauges MODIFY reading INT; UPDATE gauges SET reading = 100000, modified_at = '2027-01-01' WHERE id = 3`);
+    const retyped = await sync(target, 'gauges', { overlap_seconds: 0 });
+    assert.equal(retyped.status, 'failed');
+    assert.equal(retyped.tables[0]?.error?.code, 'DBF_SCHEMA_CHANGED');
+    assert.match(retyped.tables[0]?.error?.message ?? '', /reading changed from smallint(\(\d+\))? to int(\(\d+\))?.*run a full copy/);
+    assert.equal(await digest(target, 'gauges'), before, 'nothing written to the copy');
+    await exec(`UPDATE gauges SET reading = 7 WHERE id = 3; ALTER TABLE gauges MODIFY reading SMALLINT;
+      ALTER TABLE gauges ADD COLUMN site VARCHAR(10) NOT NULL`);
+    const notNull = await sync(target, 'gauges', { overlap_seconds: 0 });
+    assert.equal(notNull.status, 'failed');
+    assert.equal(notNull.tables[0]?.error?.code, 'DBF_SCHEMA_CHANGED');
+    assert.match(notNull.tables[0]?.error?.message ?? '', /site was added NOT NULL without a default/);
+    await exec('ALTER TABLE gauges DROP COLUMN site');
+    assert.equal(await digest(target, 'gauges'), before, 'nothing written to the copy');
+    const resumed = await sync(target, 'gauges', { overlap_seconds: 0 });
+    assert.equal(resumed.status, 'completed', JSON.stringify(resumed.tables[0]?.error));
+    assert.equal(resumed.tables[0]?.processed_rows, 1, 'the failed runs left the mark where it was: only the changed row is read');
+    assert.equal(await digest(target, 'gauges'), await digest(source.name, 'gauges'));
+  });
+
   test('a table without a cursor, or a cursor that is not one, fails with DBF_NO_CURSOR', async () => {
     await exec(`CREATE TABLE \`${source.name}\`.plain (code VARCHAR(5) PRIMARY KEY, v INT) ENGINE=InnoDB; INSERT INTO \`${source.name}\`.plain VALUES ('a', 1)`);
     const target = newTarget();

@@ -397,6 +397,40 @@ describe('incremental sync, SQLite to SQLite', () => {
     assert.equal(digest(target, 'shapes'), digest(sourceFile, 'shapes'));
   });
 
+  test('a retyped column, or one added NOT NULL without a default, stops the table and leaves the copy and its mark as they were', async () => {
+    exec(`CREATE TABLE gauges (id INTEGER PRIMARY KEY, reading INTEGER, modified_at DATETIME NOT NULL DEFAULT '2020-01-01 00:00:00');
+      CREATE INDEX gauges_modified ON gauges (modified_at);
+      WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < 40) INSERT INTO gauges (reading) SELECT n FROM seq;`);
+    const target = newTarget();
+    assert.equal((await sync(target, 'gauges')).status, 'completed');
+    const before = digest(target, 'gauges');
+    // SQLite cannot retype a column in place: the table is rebuilt, as its documentation prescribes.
+    exec(`BEGIN; CREATE TABLE gauges_new (id INTEGER PRIMARY KEY, reading REAL, modified_at DATETIME NOT NULL DEFAULT '2020-01-01 00:00:00');
+      INSERT INTO gauges_new SELECT * FROM gauges; DROP TABLE gauges; ALTER TABLE gauges_new RENAME TO gauges;
+      CREATE INDEX gauges_modified ON gauges (modified_at); UPDATE gauges SET reading = 2.5, modified_at = '2021-01-01' WHERE id = 3; COMMIT;`);
+    const retyped = await sync(target, 'gauges', { overlap_seconds: 0 });
+    assert.equal(retyped.status, 'failed');
+    assert.equal(retyped.tables[0]?.error?.code, 'DBF_SCHEMA_CHANGED');
+    assert.match(retyped.tables[0]?.error?.message ?? '', /reading changed from INTEGER to REAL.*run a full copy/);
+    assert.equal(digest(target, 'gauges'), before, 'nothing written to the copy');
+    // Back to INTEGER, with a NOT NULL column that has no default (which ALTER TABLE cannot add in SQLite).
+    exec(`BEGIN; CREATE TABLE gauges_new (id INTEGER PRIMARY KEY, reading INTEGER, modified_at DATETIME NOT NULL DEFAULT '2020-01-01 00:00:00', site TEXT NOT NULL);
+      INSERT INTO gauges_new SELECT id, reading, modified_at, 'x' FROM gauges; DROP TABLE gauges; ALTER TABLE gauges_new RENAME TO gauges;
+      CREATE INDEX gauges_modified ON gauges (modified_at); COMMIT;`);
+    const notNull = await sync(target, 'gauges', { overlap_seconds: 0 });
+    assert.equal(notNull.status, 'failed');
+    assert.equal(notNull.tables[0]?.error?.code, 'DBF_SCHEMA_CHANGED');
+    assert.match(notNull.tables[0]?.error?.message ?? '', /site was added NOT NULL without a default/);
+    exec(`BEGIN; CREATE TABLE gauges_new (id INTEGER PRIMARY KEY, reading INTEGER, modified_at DATETIME NOT NULL DEFAULT '2020-01-01 00:00:00');
+      INSERT INTO gauges_new SELECT id, reading, modified_at FROM gauges; DROP TABLE gauges; ALTER TABLE gauges_new RENAME TO gauges;
+      CREATE INDEX gauges_modified ON gauges (modified_at); COMMIT;`);
+    assert.equal(digest(target, 'gauges'), before, 'nothing written to the copy');
+    const resumed = await sync(target, 'gauges', { overlap_seconds: 0 });
+    assert.equal(resumed.status, 'completed', failure(resumed));
+    assert.equal(resumed.tables[0]?.processed_rows, 1, 'the failed runs left the mark where it was: only the changed row is read');
+    assert.equal(digest(target, 'gauges'), digest(sourceFile, 'gauges'));
+  });
+
   test('cursor detection: a column a trigger sets on update comes first; a table without one, or a cursor that is not one, fails with DBF_NO_CURSOR', async () => {
     exec(`CREATE TABLE docs (id INTEGER PRIMARY KEY, body TEXT, created_at DATETIME, stamp TIMESTAMP);
       CREATE TRIGGER docs_stamp AFTER UPDATE OF body ON docs BEGIN UPDATE docs SET "stamp" = CURRENT_TIMESTAMP WHERE id = NEW.id; END;
