@@ -22,7 +22,7 @@ export interface CheckedTable<T> {
 
 export async function preflightTable(engine: CopyEngine, source: CopySource, mapping: SyncTableRequest): Promise<CheckedTable<Awaited<ReturnType<CopySource['table']>>>> {
   if (mapping.where_clause !== null && !engine.rowFilters) {
-    throw new DbfError('DBF_NOT_IMPLEMENTED', `${mapping.target_table}: row filters (where_clause) on this engine have not landed yet (MySQL/MariaDB have)`);
+    throw new DbfError('DBF_NOT_IMPLEMENTED', `${mapping.target_table}: row filters (where_clause) on this engine have not landed yet (MySQL/MariaDB and SQLite have)`);
   }
   const changes = mapping.mode === 'incremental' ? changesOf(engine, mapping) : null;
   const table = { ...(await source.table(mapping.source_table)), filter: mapping.where_clause };
@@ -33,6 +33,6 @@ export async function preflightTable(engine: CopyEngine, source: CopySource, map
 }
 
 export function changesOf(engine: CopyEngine, mapping: SyncTableRequest): ChangeCopier {
-  if (!engine.changes) throw new DbfError('DBF_NOT_IMPLEMENTED', `${mapping.target_table}: incremental sync on this engine has not landed yet (MySQL/MariaDB have; use sync_mode full)`);
+  if (!engine.changes) throw new DbfError('DBF_NOT_IMPLEMENTED', `${mapping.target_table}: incremental sync on this engine has not landed yet (MySQL/MariaDB and SQLite have; use sync_mode full)`);
   return engine.changes;
 }
