@@ -169,7 +169,10 @@ export class IncrementalCopier {
       }
       const verified = await this.#verify(lane);
       const sessions = 1 + extra.length;
-      task.log('info', `${live}: ${rows} changed rows copied since ${describeMark(this.state.mark)}, ${deleted} deleted; mark now ${describeMark(mark)}; written by ${sessions} session${sessions === 1 ? '' : 's'}`, { table: live, data: { cursor: this.cursor.column, rows, deleted, sessions } });
+      // The overlap window re-reads rows already copied (the price of not missing late commits): the
+      // count says so rather than passing them off as changes.
+      const reread = this.state.mark !== null && this.cursor.kind === 'temporal' && this.ctx.overlapSeconds > 0 ? ` (with the rows the ${this.ctx.overlapSeconds} s overlap re-read)` : '';
+      task.log('info', `${live}: ${rows} changed rows copied since ${describeMark(this.state.mark)}${reread}, ${deleted} deleted; mark now ${describeMark(mark)}; written by ${sessions} session${sessions === 1 ? '' : 's'}`, { table: live, data: { cursor: this.cursor.column, rows, deleted, sessions } });
       return { rows, bytes, verified, deleted, mark };
     } catch (error) {
       await lane.target.flush().catch((flushError: unknown) => task.log('debug', `ending the load after a failure: ${toDbfError(flushError).message}`, { table: live }));

@@ -190,6 +190,8 @@ describe('incremental sync, MySQL to MySQL', () => {
     const next = await sync(target, 'items');
     assert.equal(next.status, 'completed');
     assert.equal(await digest(target, 'items'), await digest(source.name, 'items'), 'the late row arrived');
+    const logged = (await t.runtime.jobs.logs(next.id, { limit: 100 })).items.map((e) => e.message).find((m) => m.includes('changed rows copied')) ?? '';
+    assert.match(logged, /^items: \d+ changed rows copied since .* \(with the rows the 300 s overlap re-read\), 0 deleted;/, 'the count says it holds re-read rows');
   });
 
   test('equal cursor values across batch boundaries: every changed row arrives, none twice', async () => {
