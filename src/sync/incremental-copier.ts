@@ -160,6 +160,7 @@ export class IncrementalCopier {
           }
           if (unsaved && now() - lastSaved >= SAVE_EVERY_MS) await save();
         },
+        alsoFailed: (error) => task.log('warn', `${live}: besides the failure that stops this run: ${toDbfError(error).message}`, { table: live }),
       });
       if (unsaved || this.state.mark === null) await save();
       if (this.ctx.detectDeletes) {

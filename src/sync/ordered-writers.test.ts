@@ -27,6 +27,11 @@ function recorder(ms: Record<number, number>) {
   return { log, apply, mostBusy: () => mostBusy };
 }
 
+/** For runs with at most one failure: a second one fails the test. */
+function noSecondFailure(error: unknown): never {
+  assert.fail(`a second failure: ${String(error)}`);
+}
+
 describe('applyInOrder', () => {
   test('batches are reported in their order, each only once every batch before it was applied', async () => {
     const r = recorder({ 0: 60, 1: 5, 2: 5 });
@@ -37,6 +42,7 @@ describe('applyInOrder', () => {
         assert.ok(r.log.includes(`a end 0`), 'nothing is reported before the first batch is applied');
         committed.push([batch, result]);
       },
+      alsoFailed: noSecondFailure,
     });
     assert.deepEqual(committed, [[0, 0], [1, 10], [2, 20]]);
     assert.equal(r.mostBusy(), 2);
@@ -47,16 +53,16 @@ describe('applyInOrder', () => {
     let opens = 0;
     const open = async (): Promise<string> => `w${(opens += 1)}`;
     const single = recorder({});
-    await applyInOrder(items([0]), { first: 'a', most: 2, open, apply: single.apply, committed: async () => undefined });
+    await applyInOrder(items([0]), { first: 'a', most: 2, open, apply: single.apply, committed: async () => undefined, alsoFailed: noSecondFailure });
     assert.equal(opens, 0, 'one batch: no second writer');
 
     const many = recorder({ 0: 20, 1: 20, 2: 20, 3: 20, 4: 20 });
-    await applyInOrder(items([0, 1, 2, 3, 4]), { first: 'a', most: 2, open, apply: many.apply, committed: async () => undefined });
+    await applyInOrder(items([0, 1, 2, 3, 4]), { first: 'a', most: 2, open, apply: many.apply, committed: async () => undefined, alsoFailed: noSecondFailure });
     assert.equal(opens, 1);
     assert.equal(many.mostBusy(), 2);
 
     const one = recorder({ 0: 10, 1: 10 });
-    await applyInOrder(items([0, 1]), { first: 'a', most: 1, open, apply: one.apply, committed: async () => undefined });
+    await applyInOrder(items([0, 1]), { first: 'a', most: 1, open, apply: one.apply, committed: async () => undefined, alsoFailed: noSecondFailure });
     assert.equal(opens, 1, 'most 1: nothing opened');
     assert.equal(one.mostBusy(), 1);
   });
@@ -74,6 +80,7 @@ describe('applyInOrder', () => {
       },
       apply: r.apply,
       committed: async (batch) => void committed.push(batch),
+      alsoFailed: noSecondFailure,
     });
     assert.equal(asked, 1, 'not asked again after it failed once');
     assert.deepEqual(committed, [0, 1, 2]);
@@ -100,12 +107,30 @@ describe('applyInOrder', () => {
           return batch;
         },
         committed: async (batch) => void committed.push(batch),
+        alsoFailed: noSecondFailure,
       }),
       /batch 1 failed/,
     );
     assert.deepEqual(committed, [0], 'batch 0 (applied) is reported; nothing after the failed batch');
     assert.ok(ended.includes(0), 'the batch in flight was awaited');
     assert.ok(taken.length <= 4, `batches stop being taken after the failure (took ${taken.length})`);
+  });
+
+  test('two batches failing at once: the first failure is thrown, the other is handed to alsoFailed', async () => {
+    const also: unknown[] = [];
+    await assert.rejects(
+      applyInOrder(items([0, 1]), {
+        first: 'a', most: 2, open: async () => 'b',
+        apply: async (_writer, batch) => {
+          await sleep(batch === 0 ? 5 : 30);
+          throw new Error(`batch ${batch} failed`);
+        },
+        committed: async () => assert.fail('nothing was applied'),
+        alsoFailed: (error) => void also.push(error),
+      }),
+      /batch 0 failed/,
+    );
+    assert.deepEqual(also.map((e) => (e instanceof Error ? e.message : e)), ['batch 1 failed']);
   });
 
   test('a failed read ends the run after the batches in flight, with the read\'s error', async () => {
@@ -118,6 +143,7 @@ describe('applyInOrder', () => {
           return batch;
         },
         committed: async (batch) => void committed.push(batch),
+        alsoFailed: noSecondFailure,
       }),
       /the read failed/,
     );
@@ -131,6 +157,7 @@ describe('applyInOrder', () => {
         committed: async (batch) => {
           if (batch === 1) throw new Error('the store is gone');
         },
+        alsoFailed: noSecondFailure,
       }),
       /the store is gone/,
     );

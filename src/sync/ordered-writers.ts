@@ -9,7 +9,8 @@
  *
  * A failure (of a batch, of `committed`, or of the iterable) stops taking batches; the batches still
  * being applied are awaited, the ones applied in order before the first failed batch are reported,
- * and the first error is thrown.
+ * and the first error is thrown. Any failure after it (another batch in flight, reporting the batches
+ * before it) goes to `alsoFailed`, so that it is told, not lost.
  */
 
 export interface OrderedWriters<W, T, R> {
@@ -20,6 +21,8 @@ export interface OrderedWriters<W, T, R> {
   readonly open: () => Promise<W | null>;
   readonly apply: (writer: W, batch: T) => Promise<R>;
   readonly committed: (batch: T, result: R) => Promise<void>;
+  /** A failure after the first, which is the one thrown. */
+  readonly alsoFailed: (error: unknown) => void;
 }
 
 export async function applyInOrder<W, T, R>(batches: AsyncIterable<T>, writers: OrderedWriters<W, T, R>): Promise<void> {
@@ -30,7 +33,12 @@ export async function applyInOrder<W, T, R>(batches: AsyncIterable<T>, writers: 
   const running = new Map<number, Promise<void>>();
   let arrived = 0;
   let reported = 0;
-  let failure: { error: unknown } | null = null;
+  // The first failure is thrown at the end; any later one is handed to alsoFailed as it happens.
+  const failures: unknown[] = [];
+  const fail = (error: unknown): void => {
+    if (failures.length > 0) writers.alsoFailed(error);
+    failures.push(error);
+  };
 
   const report = async (): Promise<void> => {
     for (let next = done.get(reported); next !== undefined; next = done.get(reported)) {
@@ -42,7 +50,7 @@ export async function applyInOrder<W, T, R>(batches: AsyncIterable<T>, writers: 
   const freeWriter = async (): Promise<W | null> => {
     for (;;) {
       // A failed batch gives its writer back to no one: stop before waiting for a writer.
-      if (failure !== null) return null;
+      if (failures.length > 0) return null;
       const writer = idle.pop();
       if (writer !== undefined) return writer;
       if (canOpen && opened < writers.most) {
@@ -72,24 +80,17 @@ export async function applyInOrder<W, T, R>(batches: AsyncIterable<T>, writers: 
           done.set(index, { batch, result });
           idle.push(writer);
         },
-        (error: unknown) => {
-          failure ??= { error };
-        },
+        (error: unknown) => fail(error),
       ).finally(() => running.delete(index));
       running.set(index, applying);
       await report();
-      if (failure !== null) break;
+      if (failures.length > 0) break;
     }
   } catch (error) {
-    failure ??= { error };
+    fail(error);
   }
   await Promise.all(running.values());
-  if (failure === null) await report();
-  else {
-    // What was applied in order before the failure is still reported: its mark is safe to keep.
-    await report().catch((error: unknown) => {
-      failure ??= { error };
-    });
-    throw failure.error;
-  }
+  // What was applied in order before a failure is still reported: its mark is safe to keep.
+  await report().catch(fail);
+  if (failures.length > 0) throw failures[0];
 }

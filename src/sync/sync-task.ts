@@ -126,8 +126,7 @@ export class SyncTask implements Task {
     try {
       return { source, target: await this.#openTarget(engine, request, source, onDatabase) };
     } catch (error) {
-      await Promise.allSettled([source.close()]);
-      throw error;
+      return closeAndThrow(source, error);
     }
   }
 
@@ -138,10 +137,7 @@ export class SyncTask implements Task {
       onDatabase?.(await target.ensureDatabase(), target);
       return target;
     } catch (error) {
-      await target.close().catch((closeError: unknown) => {
-        throw new DbfError(toDbfError(error).code, `${toDbfError(error).message} (and closing the session: ${toDbfError(closeError).message})`, { cause: error });
-      });
-      throw error;
+      return closeAndThrow(target, error);
     }
   }
 
@@ -299,6 +295,20 @@ export class SyncTask implements Task {
       }
     }
   }
+}
+
+/**
+ * Closes a session that failed while it was being set up and throws that failure; if closing it fails
+ * too, the failure's message says so (its code stays the first failure's).
+ */
+async function closeAndThrow(session: { close(): Promise<void> }, error: unknown): Promise<never> {
+  try {
+    await session.close();
+  } catch (closeError) {
+    const failure = toDbfError(error);
+    throw new DbfError(failure.code, `${failure.message} (and closing the session: ${toDbfError(closeError).message})`, { cause: error });
+  }
+  throw error;
 }
 
 /**

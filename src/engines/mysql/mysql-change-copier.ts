@@ -56,6 +56,8 @@ function positionCondition(table: MysqlCopyTable, columns: readonly string[], in
 const staged = new WeakMap<MysqlCopyTarget, Map<string, StageInfo>>();
 
 interface StageInfo {
+  /** The staging table's name in the target database. */
+  readonly name: string;
   /** The target table has a unique key besides its primary key (see upsertInTwoSteps). */
   readonly otherUniqueKey: boolean;
 }
@@ -293,20 +295,19 @@ async function createStage(target: MysqlCopyTarget, name: string): Promise<Stage
   if (names.length > 0) {
     await query(target.connections.data, `dropping the indexes of the staging table of ${name}`, `ALTER TABLE ${table} ${names.map((index) => `DROP INDEX ${quoteIdentBinary(index)}`).join(', ')}`, target.connections);
   }
-  const result = { otherUniqueKey: secondary.some((row) => row[1]?.toString('utf8') === '0') };
+  const result = { name: stageName(name), otherUniqueKey: secondary.some((row) => row[1]?.toString('utf8') === '0') };
   known.set(name, result);
   return result;
 }
 
-async function ensureStage(target: MysqlCopyTarget, name: string): Promise<{ name: string; otherUniqueKey: boolean }> {
-  const stage = stageName(name);
-  const { otherUniqueKey } = await createStage(target, name);
+async function ensureStage(target: MysqlCopyTarget, name: string): Promise<StageInfo> {
+  const stage = await createStage(target, name);
   // Emptied before each load rather than after each upsert: a batch that failed leaves its rows in
   // the stage, and they must not be upserted with the next one. TRUNCATE recreates the temporary
   // table (20,000 rows: 0.2 ms, against 13 ms for DELETE); it commits implicitly, which is harmless
   // here: it runs between the batches' transactions.
-  await query(target.connections.data, `emptying the staging table of ${name}`, `TRUNCATE TABLE ${qualifiedTarget(target, stage)}`, target.connections);
-  return { name: stage, otherUniqueKey };
+  await query(target.connections.data, `emptying the staging table of ${name}`, `TRUNCATE TABLE ${qualifiedTarget(target, stage.name)}`, target.connections);
+  return stage;
 }
 
 /**
