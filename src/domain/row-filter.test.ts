@@ -70,6 +70,23 @@ describe('checkRowFilter refuses what is not a row condition', () => {
     refused('id = 1 OR pg_sleep(5) IS NULL', /"pg_sleep"/);
   });
 
+  it('refuses named locks, replication waits and sequences, whose reads have side effects', () => {
+    refused("id = 1 OR GET_LOCK('x', 100) = 1", /"GET_LOCK"/);
+    refused("RELEASE_LOCK('x') IS NULL", /"RELEASE_LOCK"/);
+    refused("MASTER_POS_WAIT('bin.000001', 4) = 0", /"MASTER_POS_WAIT"/);
+    refused("MASTER_GTID_WAIT('0-1-100') = 0", /"MASTER_GTID_WAIT"/);
+    refused('pg_advisory_lock(1) IS NULL', /"pg_advisory_lock"/);
+    refused("id < nextval('s')", /"nextval"/);
+    refused('id < NEXT VALUE FOR s', /NEXT VALUE FOR/);
+    refused('id < next\n  value  for s', /NEXT VALUE FOR/);
+  });
+
+  it('accepts columns whose names only contain those words', () => {
+    for (const filter of ['next_value > 1', 'lock_count = 0 AND get_lock_at IS NULL', "value = 'next value for x'", '`next` = 1 AND value > 2']) {
+      assert.equal(checkRowFilter(filter), filter);
+    }
+  });
+
   for (const word of ['insert', 'update', 'delete', 'drop', 'alter', 'truncate', 'grant', 'call', 'set', 'lock', 'commit', 'pragma', 'attach', 'kill']) {
     it(`refuses the write or control word "${word}" in any case`, () => {
       refused(`id = 1 OR ${word} x`, new RegExp(`"${word}"`));

@@ -37,7 +37,8 @@ describe('API: sync configs', () => {
     source = await createMysqlDatabase(`
       CREATE TABLE customers (id INT PRIMARY KEY, name VARCHAR(50));
       CREATE TABLE orders (id INT PRIMARY KEY, status VARCHAR(10), updated_at DATETIME);
-      CREATE TABLE products (id INT PRIMARY KEY);`);
+      CREATE TABLE products (id INT PRIMARY KEY);
+      CREATE FUNCTION bump_total(x INT) RETURNS INT DETERMINISTIC RETURN x + 1;`);
     pgSource = await createPostgresDatabase('CREATE TABLE items (id int PRIMARY KEY); CREATE SCHEMA sales; CREATE TABLE sales.orders (id int PRIMARY KEY);');
     assert.equal((await call(t.app, 'POST', `${BASE}/connections`, { name: 'maria', url: 'mysql://root@127.0.0.1:3306/' })).status, 201);
     assert.equal((await call(t.app, 'POST', `${BASE}/connections`, { name: 'pg', url: pgSource.url })).status, 201);
@@ -131,6 +132,9 @@ describe('API: sync configs', () => {
     ['a filter with a second statement', () => valid({ name: 'b9', tables: [{ source_table: 'orders', where_clause: '1=1; DROP TABLE orders' }] }), 400, 'DBF_INVALID_FILTER'],
     ['a filter with a comment trick', () => valid({ name: 'b10', tables: [{ source_table: 'orders', where_clause: "status = 'x' -- " }] }), 400, 'DBF_INVALID_FILTER'],
     ['a filter the source cannot plan (EXPLAIN: unknown column)', () => valid({ name: 'b10x', tables: [{ source_table: 'orders', where_clause: 'no_such_column = 1' }] }), 400, 'DBF_INVALID_FILTER'],
+    ['a filter calling a stored function of the source (a function may write)', () => valid({ name: 'b10y', tables: [{ source_table: 'orders', where_clause: 'bump_total(id) > 2' }] }), 400, 'DBF_INVALID_FILTER'],
+    ['a filter calling a stored function by its quoted, qualified name', () => valid({ name: 'b10z', tables: [{ source_table: 'orders', where_clause: `\`${source.name}\`.\`BUMP_TOTAL\` (id) > 2` }] }), 400, 'DBF_INVALID_FILTER'],
+    ['a filter taking a named lock', () => valid({ name: 'b10w', tables: [{ source_table: 'orders', where_clause: "GET_LOCK('dbf', 10) = 1" }] }), 400, 'DBF_INVALID_FILTER'],
     ['a SQL-looking table name', () => valid({ name: 'b11', tables: [{ source_table: 'orders`; DROP TABLE x; --' }] }), 400, 'DBF_INVALID_SYNC_CONFIG'],
     ['an unknown connection', () => valid({ name: 'b12', source_connection_id: randomUUID() }), 404, 'DBF_CONNECTION_NOT_FOUND'],
     ['a taken name', () => valid(), 409, 'DBF_DUPLICATE_NAME'],
@@ -146,6 +150,14 @@ describe('API: sync configs', () => {
       assert.deepEqual(await counts(), before);
     });
   }
+
+  it('names the stored function a filter calls, and accepts built-in functions and columns named like it', async () => {
+    const refused = await call(t.app, 'POST', `${BASE}/configs`, valid({ name: 'fn1', tables: [{ source_table: 'orders', where_clause: 'bump_total(id) > 2' }] }));
+    assert.match(refused.body.error?.message ?? '', new RegExp(`calls the stored function ${source.name}\\.bump_total, which may write`));
+    const builtIn = await call(t.app, 'POST', `${BASE}/configs`, valid({ name: 'fn2', tables: [{ source_table: 'orders', where_clause: "LOWER(status) = 'paid' AND DATE(updated_at) >= '2026-01-01' AND id <> 0" }] }));
+    assert.equal(builtIn.status, 201, builtIn.text);
+    assert.equal((await call(t.app, 'DELETE', `${BASE}/configs/fn2`)).status, 200);
+  });
 
   it('leaves a config unchanged when an update is invalid', async () => {
     const before = dataOf<SyncConfigView>(await call(t.app, 'GET', `${BASE}/configs/nightly`));

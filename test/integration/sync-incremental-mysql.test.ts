@@ -298,6 +298,11 @@ describe('incremental sync, MySQL to MySQL', () => {
     assert.equal(await digest(target, 'items'), await digest(source.name, 'items', "status = 'active'"));
     const bad = await t.runtime.sync.planOneShot({ from: source.url, to: `${writerUrl}/${target}`, tables: ['items'], mode: 'incremental', options: syncOptionsSchema.parse({}), filters: { items: 'no_such_column = 1' } });
     assert.equal(bad.tables[0]?.problem?.code, 'DBF_INVALID_FILTER');
+    // A stored function may write, and the same-server path runs the filter inside INSERT … SELECT.
+    await exec('CREATE FUNCTION plus_one(x INT) RETURNS INT DETERMINISTIC RETURN x + 1');
+    const calling = await t.runtime.sync.planOneShot({ from: source.url, to: `${writerUrl}/${target}`, tables: ['items'], mode: 'incremental', options: syncOptionsSchema.parse({}), filters: { items: 'plus_one(id) > 5' } });
+    assert.equal(calling.tables[0]?.problem?.code, 'DBF_INVALID_FILTER');
+    assert.match(calling.tables[0]?.problem?.message ?? '', /calls the stored function .*\.plus_one/);
     await assert.rejects(sync(target, 'items', {}, { filters: { items: '1; DROP TABLE items' } }), (e: { code?: string }) => e.code === 'DBF_INVALID_FILTER');
   });
 

@@ -1,9 +1,8 @@
 import type { Connection, ConnectionOptions } from 'mysql2/promise';
 import { DEFAULT_PORTS, type ConnectionSpec, type SslMode } from '../../domain/connection-url.js';
 import { DbfError } from '../../domain/errors.js';
-import { classifyMysqlConnectError, driverMessage, endpoint, errorField, queryFailed, type ConnectTarget } from '../classify-connect-error.js';
-import { checkRowFilter } from '../../domain/row-filter.js';
-import { quoteIdent } from './mysql-sql.js';
+import { classifyMysqlConnectError, endpoint, queryFailed, type ConnectTarget } from '../classify-connect-error.js';
+import { checkMysqlFilter } from './mysql-filter-check.js';
 import type { ConnectOptions, DatabaseInfo, EngineAdapter, EngineSession, TableInfo } from '../ports.js';
 import { asRows, byName, toNumber, toText, type Row } from '../rows.js';
 
@@ -49,13 +48,8 @@ class MysqlSession implements EngineSession {
   }
 
   async checkFilter(database: string, table: string, filter: string): Promise<void> {
-    checkRowFilter(filter);
-    try {
-      await this.conn.query(`EXPLAIN SELECT 1 FROM ${quoteIdent(database)}.${quoteIdent(table)} WHERE (${filter})`);
-    } catch (error) {
-      if (typeof errorField(error, 'errno') !== 'number') throw queryFailed(error, endpoint(this.target), `checking the filter of ${table}`, this.target.password);
-      throw new DbfError('DBF_INVALID_FILTER', `the filter of ${table} is not a valid condition on it: ${driverMessage(error, this.target.password)}`);
-    }
+    const serverFailure = (error: unknown, what: string): Error => queryFailed(error, endpoint(this.target), what, this.target.password);
+    await checkMysqlFilter({ conn: this.conn, password: this.target.password, serverFailure }, database, table, filter);
   }
 
   async serverVersion(): Promise<string> {

@@ -4,9 +4,8 @@ import type { ConnectionSpec } from '../../domain/connection-url.js';
 import { DbfError } from '../../domain/errors.js';
 import type { CopySource, CopyTable, KeyPosition, ReadOptions, RowBatch, TableChecksum } from '../copy-ports.js';
 import { asRows, batchRowsAt, toNumber, toText } from '../rows.js';
-import { closeCopyConnections, copyFailed, isTransientMysqlError, killQueries, openCopyConnections } from './mysql-copy-connection.js';
-import { driverMessage } from '../classify-connect-error.js';
-import { checkRowFilter } from '../../domain/row-filter.js';
+import { closeCopyConnections, copyFailed, killQueries, openCopyConnections } from './mysql-copy-connection.js';
+import { checkMysqlFilter } from './mysql-filter-check.js';
 import type { CopyConnections } from './mysql-copy-connection.js';
 import { afterKeyCondition, keyLiteral, quoteIdent, quoteIdentBinary } from './mysql-sql.js';
 
@@ -201,13 +200,8 @@ export class MysqlCopySource implements CopySource {
 
   /** The filter planned by the server against the table (EXPLAIN reads no row): a bad one names the server's reason. */
   async checkFilter(copyTable: CopyTable, filter: string): Promise<void> {
-    checkRowFilter(filter);
-    try {
-      await this.connections.meta.query(`EXPLAIN SELECT 1 FROM ${quoteIdent(this.database)}.${quoteIdent(copyTable.name)} WHERE (${filter})`);
-    } catch (error) {
-      if (isTransientMysqlError(error)) throw copyFailed(error, this.connections, `checking the filter of ${copyTable.name}`);
-      throw new DbfError('DBF_INVALID_FILTER', `the filter of ${copyTable.name} is not a valid condition on it: ${driverMessage(error, this.connections.target.password)}`);
-    }
+    const serverFailure = (error: unknown, what: string): Error => copyFailed(error, this.connections, what);
+    await checkMysqlFilter({ conn: this.connections.meta, password: this.connections.target.password, serverFailure }, this.database, copyTable.name, filter);
   }
 
   async createStatement(name: string): Promise<string> {
