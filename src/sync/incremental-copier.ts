@@ -166,14 +166,14 @@ export class IncrementalCopier {
       if (this.ctx.detectDeletes) {
         const gone = await changes.deleteGone(lane.source, lane.target, this.table, live, task.signal);
         deleted += gone.deleted;
-        task.log('info', `${live}: ${gone.deleted} rows deleted that the source no longer has (${gone.differing} of ${gone.ranges} key ranges differed)`, { table: live });
+        task.log('info', `${live}: ${gone.deleted} ${gone.deleted === 1 ? 'row' : 'rows'} deleted that the source no longer has (${gone.differing} of ${gone.ranges} key ranges differed)`, { table: live });
       }
       const verified = await this.#verify(lane);
       const sessions = 1 + extra.length;
       // The overlap window re-reads rows already copied (the price of not missing late commits): the
       // count says so rather than passing them off as changes.
       const reread = this.state.mark !== null && this.cursor.kind === 'temporal' && this.ctx.overlapSeconds > 0 ? ` (with the rows the ${this.ctx.overlapSeconds} s overlap re-read)` : '';
-      task.log('info', `${live}: ${rows} changed rows copied since ${describeMark(this.state.mark)}${reread}, ${deleted} deleted; mark now ${describeMark(mark)}; written by ${sessions} session${sessions === 1 ? '' : 's'}`, { table: live, data: { cursor: this.cursor.column, rows, deleted, sessions } });
+      task.log('info', `${live}: ${rows} changed ${rows === 1 ? 'row' : 'rows'} copied since ${describeMark(this.state.mark)}${reread}, ${deleted} deleted; mark now ${describeMark(mark)}; written by ${sessions} session${sessions === 1 ? '' : 's'}`, { table: live, data: { cursor: this.cursor.column, rows, deleted, sessions } });
       return { rows, bytes, verified, deleted, mark };
     } catch (error) {
       await lane.target.flush().catch((flushError: unknown) => task.log('debug', `ending the load after a failure: ${toDbfError(flushError).message}`, { table: live }));
