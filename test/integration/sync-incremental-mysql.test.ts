@@ -283,6 +283,46 @@ describe('incremental sync, MySQL to MySQL', () => {
     assert.equal(await digest(target, 'events'), await digest(source.name, 'events'));
   });
 
+  test('TIMESTAMP vs DATETIME: a TIMESTAMP cursor follows the instant from writers in any zone; a DATETIME one the wall clock as written, so a writer in another zone is missed and verification says so', async () => {
+    const zone = process.env['TZ'];
+    // dbferry's own clock zone plays no part: marks are the server's values, never converted in Node.
+    process.env['TZ'] = 'Pacific/Chatham';
+    try {
+      await exec(`CREATE TABLE clocks (id INT PRIMARY KEY, v INT NOT NULL, dt DATETIME(3) NOT NULL, ts TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3), KEY (dt), KEY (ts));
+        SET time_zone = '+00:00';
+        INSERT INTO clocks SELECT seq, seq, UTC_TIMESTAMP(3) - INTERVAL 1 DAY + INTERVAL seq SECOND, UTC_TIMESTAMP(3) - INTERVAL 1 DAY + INTERVAL seq SECOND FROM seq_1_to_300;`);
+      const byDatetime = newTarget();
+      const byTimestamp = newTarget();
+      const dt = { cursors: { clocks: 'dt' } };
+      const ts = { cursors: { clocks: 'ts' } };
+      assert.equal((await sync(byDatetime, 'clocks', {}, dt)).status, 'completed');
+      assert.equal((await sync(byTimestamp, 'clocks', {}, ts)).status, 'completed');
+
+      // A writer east of UTC: its wall clock (the DATETIME) reads 9 hours ahead; the instant (the TIMESTAMP) is the same.
+      await exec("SET time_zone = '+09:00'; UPDATE clocks SET v = -1, dt = NOW(3), ts = NOW(3) WHERE id = 10");
+      for (const [target, input] of [[byDatetime, dt], [byTimestamp, ts]] as const) {
+        const run = await sync(target, 'clocks', {}, input);
+        assert.equal(run.status, 'completed', JSON.stringify(run.tables[0]?.error));
+        assert.equal(await digest(target, 'clocks'), await digest(source.name, 'clocks'));
+      }
+
+      // Then a writer west of UTC: its wall clock reads 8 hours behind, 17 hours below the DATETIME mark.
+      await exec("SET time_zone = '-08:00'; UPDATE clocks SET v = -2, dt = NOW(3), ts = NOW(3) WHERE id = 20");
+      const instant = await sync(byTimestamp, 'clocks', {}, ts);
+      assert.equal(instant.tables[0]?.processed_rows, 2, 'the row just written, and the one the overlap re-read');
+      assert.equal(await digest(byTimestamp, 'clocks'), await digest(source.name, 'clocks'), 'TIMESTAMP: the change arrived');
+      const wallClock = await sync(byDatetime, 'clocks', {}, dt);
+      assert.equal(wallClock.status, 'completed');
+      assert.notEqual(await digest(byDatetime, 'clocks'), await digest(source.name, 'clocks'), 'DATETIME: the row sorts 17 h below the mark, beyond the overlap');
+      const verified = await sync(byDatetime, 'clocks', { detect_deletes: true }, dt);
+      assert.equal(verified.status, 'failed');
+      assert.equal(verified.tables[0]?.error?.code, 'DBF_VERIFY_MISMATCH');
+    } finally {
+      if (zone === undefined) delete process.env['TZ'];
+      else process.env['TZ'] = zone;
+    }
+  });
+
   test('a filter keeps the copy the subset, as updates move rows in and out of it', async () => {
     const target = newTarget();
     const input = { filters: { items: "status = 'active'" } };
