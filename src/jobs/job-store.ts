@@ -223,7 +223,8 @@ export class JobStore {
       await trx.deleteFrom('job_locks').where('job_id', '=', lease.jobId).execute();
       await insertEvents(trx, lease.jobId, [
         ...events,
-        { type: 'job:finished', level: report.status === 'completed' ? 'info' : report.status === 'failed' ? 'error' : 'warn', message: `job ${report.status}${report.error ? `: ${report.error.message}` : ''}`, at_ms: now, data: { status: report.status, error: report.error } },
+        // The final row count rides along: the last stretch of a job's rate chart ends here, not at its last heartbeat.
+        { type: 'job:finished', level: report.status === 'completed' ? 'info' : report.status === 'failed' ? 'error' : 'warn', message: `job ${report.status}${report.error ? `: ${report.error.message}` : ''}`, at_ms: now, data: { status: report.status, error: report.error, processed_rows: sum(report.tables, (t) => t.processed_rows) } },
       ]);
     });
   }

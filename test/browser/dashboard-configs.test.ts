@@ -12,7 +12,7 @@ import type { ServeProcess } from './serve-process.js';
 
 interface ConfigView {
   readonly id: string;
-  readonly options: { batch_size: number | null; max_concurrency: number | null };
+  readonly options: { batch_size: number | null; max_concurrency: number | null; overlap_seconds: number; detect_deletes: boolean };
   readonly tables: Array<{ id: string; source_table: string; target_table: string; sync_mode: string; cursor_column: string | null; where_clause: string | null; sort_order: number }>;
 }
 
@@ -83,6 +83,8 @@ describe('dashboard: sync configs and a live job', () => {
 
     await page.locator('input[name=batch_size]').fill('5');
     await page.locator('input[name=max_concurrency]').fill('1');
+    await page.locator('input[name=overlap_seconds]').fill('60');
+    await page.locator('input[name=detect_deletes]').check();
     await screenshot(page, 'configs-01-editor');
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page.getByText('Saved.').waitFor();
@@ -97,7 +99,7 @@ describe('dashboard: sync configs and a live job', () => {
       ['customers', 'customers_copy', 'full', null, null],
       ['events', 'events', 'full', null, null],
     ]);
-    assert.deepEqual([config.options.batch_size, config.options.max_concurrency], [5, 1]);
+    assert.deepEqual([config.options.batch_size, config.options.max_concurrency, config.options.overlap_seconds, config.options.detect_deletes], [5, 1, 60, true]);
   });
 
   it('stores a new order of a saved config at once (the reorder route)', async () => {
@@ -128,7 +130,7 @@ describe('dashboard: sync configs and a live job', () => {
     const dialog = page.getByRole('dialog', { name: /Dry run/ });
     await dialog.locator('tr[data-plan-table]').first().waitFor();
     assert.deepEqual(await dialog.locator('tr[data-plan-table]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-plan-table'))), ['events', 'products', 'orders', 'customers_copy']);
-    assert.match(await dialog.locator('tr[data-plan-table="orders"]').innerText(), /WHERE total > 10.*incremental/s);
+    assert.match(await dialog.locator('tr[data-plan-table="orders"]').innerText(), /WHERE total > 10.*incremental.*incremental on updated_at \(configured, not indexed\): full copy \(no mark yet\)/s);
     assert.match(await dialog.innerText(), /will be created/);
     await screenshot(page, 'configs-02-dry-run');
     await dialog.getByRole('button', { name: 'Close' }).click();
@@ -174,6 +176,7 @@ describe('dashboard: sync configs and a live job', () => {
       await page.locator('tr[data-table="customers_copy"][data-status="completed"]').waitFor();
       // The total is the server's estimate (InnoDB statistics); the copied count is exact.
       assert.match(await page.locator('tr[data-table="events"]').innerText(), /400,000 \/ [\d,]+.*✓ checksums equal/s);
+      assert.match(await page.locator('tr[data-table="orders"]').innerText(), /cursor updated_at/, 'an incremental table names the cursor it followed');
       await page.locator('figure[data-chart="Rows per second"] path.line').waitFor();
       await page.locator('.log-line[data-type="job:finished"]').waitFor();
       await screenshot(page, 'jobs-02-completed');

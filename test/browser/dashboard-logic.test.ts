@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Job } from '../../web/src/api/types.js';
+import type { Job, JobEvent } from '../../web/src/api/types.js';
 import { dailySeries } from '../../web/src/lib/daily-series.js';
+import { rateSeries } from '../../web/src/lib/rate-series.js';
 import { SseParser } from '../../web/src/live/sse-parser.js';
 import type { SseMessage } from '../../web/src/live/sse-parser.js';
 
@@ -20,6 +21,20 @@ describe('dashboard logic', () => {
         { id: '6', event: 'message', data: 'line one\nline two' },
       ], `chunks of ${size}`);
     }
+  });
+
+  it('turns pulse events into rows per second, the final count of job:finished included, a resumed count never negative', () => {
+    const at = (s: number): string => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
+    const e = (type: string, s: number, data: unknown): JobEvent => ({ id: s, job_id: 'j', at: at(s), level: 'info', type, table_name: null, message: '', data });
+    const points = rateSeries([
+      e('job:claimed', 0, null),
+      e('job:progress', 2, { processed_rows: 2000 }),
+      e('table:started', 3, { processed_rows: 99_999 }),
+      e('job:heartbeat', 4, { processed_rows: 1000 }),
+      e('job:finished', 5, { status: 'completed', error: null, processed_rows: 4000 }),
+      e('job:finished', 6, { status: 'failed', error: null }),
+    ]);
+    assert.deepEqual(points.map((p) => p.v), [1000, 0, 3000]);
   });
 
   it('groups finished jobs by local day over 30 days, averaging only completed runs', () => {

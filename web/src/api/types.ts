@@ -74,6 +74,12 @@ export interface SyncOptions {
   strategy: 'swap' | 'truncate';
   verify: boolean;
   objects: boolean;
+  /** Tables of at least this many rows are cut into key ranges copied at once (null: 100,000). */
+  split_min_rows: number | null;
+  /** Incremental: seconds below the mark re-read each run, for late commits. */
+  overlap_seconds: number;
+  /** Incremental: delete target rows the source no longer has (and verify). */
+  detect_deletes: boolean;
 }
 
 export interface SyncConfigInput {
@@ -109,6 +115,10 @@ export interface PlannedTable {
   readonly row_estimate: number;
   readonly size_bytes: number;
   readonly where_clause: string | null;
+  /** An incremental table's cursor: the configured or detected column it follows. */
+  readonly cursor: { readonly column: string; readonly how: 'configured' | 'detected'; readonly indexed: boolean } | null;
+  /** What an incremental run does next: a full copy (no mark yet), or the changes since its mark. */
+  readonly incremental: string | null;
   readonly problem: { readonly code: string; readonly message: string } | null;
 }
 
@@ -144,6 +154,8 @@ export interface JobTable {
   readonly started_at: string | null;
   readonly finished_at: string | null;
   readonly verified: boolean | null;
+  /** The column an incremental table followed. */
+  readonly cursor_column: string | null;
   readonly error: ErrorInfo | null;
 }
 

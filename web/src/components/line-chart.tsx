@@ -1,11 +1,9 @@
 import type { JSX } from 'preact';
 import { compact, gridlines, niceMax } from './chart-scale.js';
 
-export interface Point {
-  /** Epoch ms. */
-  readonly t: number;
-  readonly v: number;
-}
+import type { Point } from '../lib/chart-point.js';
+
+export type { Point };
 
 // Drawn across a page's width (the job page), so wider than the bar charts that sit two to a row.
 const W = 960;

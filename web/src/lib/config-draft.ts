@@ -25,7 +25,7 @@ export interface ConfigDraft {
   tables: MappingDraft[];
 }
 
-export const DEFAULT_OPTIONS: SyncOptions = { batch_size: null, max_concurrency: null, conflict_resolution: 'overwrite', strategy: 'swap', verify: true, objects: false };
+export const DEFAULT_OPTIONS: SyncOptions = { batch_size: null, max_concurrency: null, conflict_resolution: 'overwrite', strategy: 'swap', verify: true, objects: false, split_min_rows: null, overlap_seconds: 300, detect_deletes: false };
 
 let seq = 0;
 const nextKey = (): string => `m${++seq}`;

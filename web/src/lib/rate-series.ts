@@ -1,7 +1,7 @@
 import type { JobEvent } from '../api/types.js';
-import type { Point } from '../components/line-chart.js';
+import type { Point } from './chart-point.js';
 
-const PULSE = new Set(['job:claimed', 'job:progress', 'job:heartbeat']);
+const PULSE = new Set(['job:claimed', 'job:progress', 'job:heartbeat', 'job:finished']);
 
 function rowsOf(e: JobEvent, firstClaim: JobEvent | undefined): number | null {
   // The first claim starts from 0 rows; a later claim resumes from a checkpoint whose count is not in the event.
@@ -13,8 +13,9 @@ function rowsOf(e: JobEvent, firstClaim: JobEvent | undefined): number | null {
 }
 
 /**
- * Rows per second over time from the job's own pulse events (`job:progress` and `job:heartbeat`
- * carry the processed row count; the first `job:claimed` is the start at 0): the rate between each sample and the one before it. A drop in
+ * Rows per second over time from the job's own pulse events (`job:progress`, `job:heartbeat` and a
+ * worker's `job:finished` carry the processed row count; the first `job:claimed` is the start at 0):
+ * the rate between each sample and the one before it. A drop in
  * the count (a retry resuming from its checkpoint) counts as 0, not as a negative rate.
  */
 export function rateSeries(events: readonly JobEvent[]): Point[] {

@@ -1,7 +1,14 @@
 import type { JSX } from 'preact';
-import type { SyncPlan } from '../api/types.js';
+import type { PlannedTable, SyncPlan } from '../api/types.js';
 import { Notice } from '../components/notice.js';
 import { bytes, count, counted } from '../lib/format.js';
+
+/** How a table is read: an incremental table names its cursor and what its next run does (as the CLI's plan). */
+function readOf(t: PlannedTable): string {
+  if (t.incremental === null) return t.chunking;
+  const cursor = t.cursor === null ? '?' : `${t.cursor.column} (${t.cursor.how}${t.cursor.indexed ? '' : ', not indexed'})`;
+  return `incremental on ${cursor}: ${t.incremental}`;
+}
 
 /** The plan of the config's next job, as `POST /configs/:id/dry-run` answers it: nothing was changed. */
 export function DryRunView({ plan }: { readonly plan: SyncPlan }): JSX.Element {
@@ -65,7 +72,7 @@ export function DryRunView({ plan }: { readonly plan: SyncPlan }): JSX.Element {
                 <td data-label="Action">{t.action}</td>
                 <td class="num" data-label="Rows">{count(t.row_estimate)}</td>
                 <td class="num" data-label="Size">{bytes(t.size_bytes)}</td>
-                <td class="small" data-label="Read">{t.chunking}</td>
+                <td class="small" data-label="Read">{readOf(t)}</td>
               </tr>
             ))}
           </tbody>

@@ -64,6 +64,7 @@ function Tables({ job, now }: { readonly job: Job; readonly now: number }): JSX.
             <tr key={t.target_table} data-table={t.target_table} data-status={t.status}>
               <td class="mono">
                 {t.source_table === t.target_table ? t.target_table : `${t.source_table} → ${t.target_table}`}
+                {t.cursor_column ? <div class="muted small" data-cursor={t.cursor_column}>cursor {t.cursor_column}</div> : null}
                 {t.error ? (
                   <div class="error-text small wrap">
                     {t.error.code}: {t.error.message}

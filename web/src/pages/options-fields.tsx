@@ -40,6 +40,23 @@ export function OptionsFields({ options, onChange }: { readonly options: SyncOpt
           <input name="max_concurrency" type="number" min={1} max={64} placeholder="automatic" value={options.max_concurrency ?? ''} onInput={(e) => set('max_concurrency', numberOrNull(e.currentTarget.value))} />
         </label>
       </div>
+      <div class="form-row">
+        <label>
+          <span class="label-text">
+            Overlap <span class="muted small">(seconds re-read below the mark, incremental)</span>
+          </span>
+          <input name="overlap_seconds" type="number" min={0} max={604800} value={options.overlap_seconds} onInput={(e) => set('overlap_seconds', numberOrNull(e.currentTarget.value) ?? 0)} />
+        </label>
+        <label>
+          <span class="label-text">
+            Split tables from <span class="muted small">(rows; key ranges copied at once)</span>
+          </span>
+          <input name="split_min_rows" type="number" min={1} placeholder="100000" value={options.split_min_rows ?? ''} onInput={(e) => set('split_min_rows', numberOrNull(e.currentTarget.value))} />
+        </label>
+      </div>
+      <label class="check">
+        <input type="checkbox" name="detect_deletes" checked={options.detect_deletes} onChange={(e) => set('detect_deletes', e.currentTarget.checked)} /> Detect deletes (incremental): remove target rows the source no longer has, then verify
+      </label>
       <label class="check">
         <input type="checkbox" name="verify" checked={options.verify} onChange={(e) => set('verify', e.currentTarget.checked)} /> Verify: compare row counts and checksums after copying
       </label>
