@@ -21,6 +21,8 @@ const FORBIDDEN_WORDS = [
   'pg_advisory_lock', 'pg_advisory_xact_lock', 'pg_advisory_lock_shared', 'pg_advisory_xact_lock_shared',
   'pg_try_advisory_lock', 'pg_try_advisory_xact_lock', 'pg_read_file', 'pg_read_binary_file', 'pg_ls_dir',
   'lo_import', 'lo_export', 'dblink', 'dblink_exec',
+  // SQLite functions that load code or touch files when a build or a shell enables them.
+  'load_extension', 'readfile', 'writefile', 'fts3_tokenizer',
 ];
 const FORBIDDEN = new RegExp(`\\b(${FORBIDDEN_WORDS.join('|')})\\b`, 'i');
 const MAX_LENGTH = 4000;
