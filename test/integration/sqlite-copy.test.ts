@@ -437,7 +437,7 @@ describe('SQLite copy engine', () => {
     const table = await source.table('parent');
     const error = await rejection(() => target.writeRows(table, 'no_such_table', [[1n, 'x']]));
     assert.equal(error.code, 'DBF_COPY_FAILED');
-    assert.match(error.message, /^writing 1 rows into no_such_table failed on sqlite file ".*copy\.db": no such table: main\.no_such_table$/);
+    assert.match(error.message, /^writing 1 row into no_such_table failed on sqlite file ".*copy\.db": no such table: main\.no_such_table$/);
     const duplicate = await rejection(() => target.writeRows(table, 'parent', [[1n, 'again']]));
     assert.equal(duplicate.code, 'DBF_COPY_FAILED');
     assert.match(duplicate.message, /UNIQUE constraint failed/);

@@ -176,7 +176,7 @@ export class MysqlCopyTarget implements CopyTarget {
     try {
       result = await load.done;
     } catch (error) {
-      throw copyFailed(error, this.connections, `writing ${load.rows} rows into ${load.name}`);
+      throw copyFailed(error, this.connections, `writing ${load.rows} ${load.rows === 1 ? 'row' : 'rows'} into ${load.name}`);
     }
     const warnings = result.warningStatus ?? 0;
     if (warnings > 0) await this.#refuseChangedValues(load.table, load.name, load.emptyEnums, warnings);

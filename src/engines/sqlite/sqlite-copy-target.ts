@@ -135,7 +135,7 @@ export class SqliteCopyTarget implements CopyTarget {
       }
     }
     const perStatement = Math.max(1, Math.floor(this.#variables / width));
-    const stored = await this.#write(`writing ${rows.length} rows into ${name}`, (db) =>
+    const stored = await this.#write(`writing ${rows.length} ${rows.length === 1 ? 'row' : 'rows'} into ${name}`, (db) =>
       db
         .transaction(() =>
           withoutTriggers(db, name, () => {
