@@ -1,7 +1,6 @@
 import type { JSX } from 'preact';
-import { compact, gridlines, niceMax } from './chart-scale.js';
-
 import type { Point } from '../lib/chart-point.js';
+import { compact, gridlines, niceMax } from './chart-scale.js';
 
 export type { Point };
 
